@@ -1,0 +1,51 @@
+# First-principles AI: the course's commands. `make help` lists them.
+# Every target sets up .venv with the pinned dependencies of pyproject.toml on first use.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer
+
+.DEFAULT_GOAL := help
+.PHONY: help setup grade check test stubs clean
+
+help: ## list the commands
+	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "  make grade TARGET=solutions     grade the reference instead of your work"
+	@echo "  make grade SUBMISSIONS=dir      grade a class (results in grades/, or OUT=dir)"
+	@echo "  make check PHASE=phase0_math    public tests of one phase on your work"
+
+$(DEPS): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(VENV)/requirements.txt
+	@echo "Installing the pinned dependencies into $(VENV) (once)..."
+	@$(PY) -m pip install --disable-pip-version-check -q -r $(VENV)/requirements.txt
+	@touch $@
+
+setup: $(DEPS) ## create .venv with the pinned dependencies (automatic)
+
+grade: $(DEPS) ## grade your work (all phases) and print the progress table
+ifdef SUBMISSIONS
+	@$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(if $(JOBS),--jobs $(JOBS))
+else
+	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)")
+endif
+
+check: $(DEPS) ## run the public tests of PHASE on your work
+	@if [ -z "$(PHASE)" ]; then echo "usage: make check PHASE=<one of: $(PHASES)>"; exit 2; fi
+	@$(PY) -m grader check $(PHASE)
+
+test: $(DEPS) ## the repository's own tests (what CI runs)
+	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest
+
+stubs: $(DEPS) ## regenerate the phase stubs from solutions/
+	@$(PY) -m grader stubs
+
+clean: ## remove caches and generated output (keeps .venv)
+	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	@rm -rf grades .pytest_cache

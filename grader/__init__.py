@@ -1,0 +1,1 @@
+"""The course's grading engine and tooling. Command line: ``python -m grader --help``."""

@@ -1,0 +1,90 @@
+"""Command line: ``python -m grader {grade,batch,check,stubs}``; the Makefile calls these."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from grader.phases import PHASES, REPO, by_name
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from grader import report
+    from grader.grade import grade
+
+    try:
+        result = grade(args.target, args.phase or None, seed=args.seed)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    if not args.quiet:
+        report.render(result)
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from grader.batch import run_batch
+
+    return run_batch(Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed)
+
+
+def _check(args: argparse.Namespace) -> int:
+    import pytest
+
+    phase = by_name(args.phase)
+    options = ["-q", "--no-header", "-p", "no:cacheprovider", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml")]
+    return int(pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", *options, *args.pytest_args]))
+
+
+def _stubs(args: argparse.Namespace) -> int:
+    from grader import stubs
+
+    if args.check:
+        problems = stubs.check()
+        for line in problems:
+            print(line)
+        return 1 if problems else 0
+    for path in stubs.write():
+        print(f"wrote {path.relative_to(REPO)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Grade and run the course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    names = [p.name for p in PHASES]
+
+    grade = sub.add_parser("grade", help="grade a target (default: the working copy) and print the table")
+    grade.add_argument("--target", default=None, help="directory holding the phase packages (default: the repository)")
+    grade.add_argument("--phase", action="append", choices=names, help="grade only this phase (repeatable)")
+    grade.add_argument("--json", default=None, help="also write the results to this JSON file")
+    grade.add_argument("--seed", type=int, default=0, help="seed of the random test inputs (default 0)")
+    grade.add_argument("--quiet", action="store_true", help="print no table")
+    grade.set_defaults(run=_grade)
+
+    batch = sub.add_parser("batch", help="grade every submission in a folder (sub-folders or .zip files)")
+    batch.add_argument("submissions")
+    batch.add_argument("--out", required=True)
+    batch.add_argument("--jobs", type=int, default=2)
+    batch.add_argument("--seed", type=int, default=0)
+    batch.set_defaults(run=_batch)
+
+    check = sub.add_parser("check", help="run the public tests of one phase on the working copy")
+    check.add_argument("phase", choices=names)
+    check.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest (e.g. -k softmax)")
+    check.set_defaults(run=_check)
+
+    stub = sub.add_parser("stubs", help="write the phase stubs from solutions/ (or --check they are in sync)")
+    stub.add_argument("--check", action="store_true")
+    stub.set_defaults(run=_stubs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))

@@ -1,0 +1,61 @@
+"""Exercise 0.4: a finite-difference gradient checker, the tool that proves every later gradient.
+
+For a scalar function f of an array x, the central difference
+
+    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+
+approximates df/dx_i with an error of order eps^2 (a one-sided difference is only order eps).
+Work in float64: in float32, eps = 1e-6 is lost in round-off.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, same_shape
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of the scalar function ``f`` at ``x``.
+
+    f: takes an array shaped like x, returns a float; x: any shape -> grad: x.shape, float64.
+    ``x`` itself must be unchanged afterwards (nudge a copy, or put every entry back).
+    """
+    x = as_float_array(x, "x")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: numerical_gradient")
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max |a - n| / max(1e-8, max(|a| + |n|)) over all entries: 0 when equal, about 1 when unrelated.
+
+    analytic, numeric: same shape -> float. The 1e-8 floor keeps two all-zero gradients at 0
+    instead of 0 / 0.
+    """
+    analytic = as_float_array(analytic, "analytic")
+    numeric = as_float_array(numeric, "numeric")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: relative_error")
+
+
+def check_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic: np.ndarray,
+    eps: float = 1e-6,
+    threshold: float = 1e-6,
+) -> dict:
+    """Compare an analytic gradient of f at x with the numerical one and report the worst entry.
+
+    x: any shape, analytic: x.shape -> a dict with
+      "rel_error": float, relative_error(analytic, numeric);
+      "worst_index": tuple of ints, where |analytic - numeric| is largest;
+      "analytic", "numeric": floats, the two gradients at that index;
+      "passed": bool, rel_error <= threshold.
+    """
+    x = as_float_array(x, "x")
+    analytic = as_float_array(analytic, "analytic")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: check_gradient")

@@ -1,0 +1,99 @@
+"""Exercise 0.5: fit y = w * x + b by gradient descent, with gradients derived by hand.
+
+The model, the loss and the update rule, the three parts every later phase has too:
+
+    prediction   y_hat_i = w x_i + b
+    loss         L(w, b) = (1/N) sum_i (y_hat_i - y_i)^2
+    update       w <- w - lr dL/dw,   b <- b - lr dL/db
+
+On data with large x a learning rate that is fine for small x makes the loss explode;
+standardising x (zero mean, unit variance) fixes it. See the reading guide for the threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, same_shape
+
+
+class TrainingDiverged(ArithmeticError):
+    """Raised by :func:`fit` when the loss stops being a finite number."""
+
+
+def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = as_float_array(x, "x", ndim=1)
+    y = as_float_array(y, "y", ndim=1)
+    same_shape(x, y, "x", "y")
+    if x.size == 0:
+        raise ValueError("x: expected at least one data point, got shape (0,)")
+    return x, y
+
+
+def predict(x: np.ndarray, w: float, b: float) -> np.ndarray:
+    """x: (N,) -> y_hat: (N,), w * x + b."""
+    x = as_float_array(x, "x", ndim=1)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: predict")
+
+
+def squared_loss(x: np.ndarray, y: np.ndarray, w: float, b: float) -> float:
+    """Mean squared error of the line on the data. x, y: (N,) -> float."""
+    x, y = _data(x, y)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: squared_loss")
+
+
+def gradients(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, float]:
+    """(dL/dw, dL/db) of :func:`squared_loss`. x, y: (N,) -> (float, float).
+
+    With the error e_i = w x_i + b - y_i: dL/dw = (2/N) sum e_i x_i, dL/db = (2/N) sum e_i.
+    """
+    x, y = _data(x, y)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: gradients")
+
+
+def gd_step(x: np.ndarray, y: np.ndarray, w: float, b: float, lr: float) -> tuple[float, float]:
+    """One gradient-descent step: returns the new (w, b)."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: gd_step")
+
+
+def fit(
+    x: np.ndarray, y: np.ndarray, lr: float, steps: int, w: float = 0.0, b: float = 0.0
+) -> tuple[float, float, np.ndarray]:
+    """Run ``steps`` gradient-descent steps from (w, b).
+
+    Returns (w, b, history) with history: (steps + 1,), the loss before each step and after the
+    last. If the loss becomes inf or NaN, raise TrainingDiverged with a message that names the
+    step and the learning rate, e.g. "loss became inf at step 12 with learning rate 0.5".
+    """
+    x, y = _data(x, y)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: fit")
+
+
+def standardize(x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Shift and scale x to mean 0 and standard deviation 1.
+
+    x: (N,) -> (z: (N,), mean: float, std: float) with z = (x - mean) / std, std the population
+    standard deviation (divide by N, numpy's default). Raises ValueError when every x is equal.
+    """
+    x = as_float_array(x, "x", ndim=1)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: standardize")
+
+
+def critical_learning_rate(x: np.ndarray) -> float:
+    """The learning rate above which gradient descent on this data diverges.
+
+    x: (N,) -> float. The loss is a quadratic in (w, b) with Hessian
+    H = (2/N) [[sum x^2, sum x], [sum x, N]]; gradient descent diverges once lr > 2 / lambda_max(H).
+    On a single point this is 1 / (x^2 + 1).
+    """
+    x = as_float_array(x, "x", ndim=1)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: critical_learning_rate")

@@ -1,0 +1,57 @@
+"""Exercise 0.3: mean squared error and cross-entropy from logits, each with its gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, as_labels, same_shape, shape_str
+from phase0_math.softmax import log_softmax, softmax
+
+
+def mse(pred: np.ndarray, target: np.ndarray) -> float:
+    """Mean squared error, averaged over every entry.
+
+    pred: (...), target: same shape -> float, mean((pred - target) ** 2).
+    Raises ValueError when the shapes differ (no broadcasting: (N,) against (N, 1) is a bug).
+    """
+    pred = as_float_array(pred, "pred")
+    target = as_float_array(target, "target")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: mse")
+
+
+def mse_backward(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """d mse / d pred. pred, target: (...) same shape -> same shape, 2 (pred - target) / size."""
+    pred = as_float_array(pred, "pred")
+    target = as_float_array(target, "target")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: mse_backward")
+
+
+def _check_logits(logits: np.ndarray) -> None:
+    if logits.ndim != 2 or logits.shape[1] == 0:
+        raise ValueError(f"logits: expected shape (N, C) with C >= 1, got {shape_str(logits.shape)}")
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean over the batch of -log softmax(logits)[n, labels[n]].
+
+    logits: (N, C) float, labels: (N,) integers in [0, C) -> float.
+    Use log_softmax, never log(softmax(...)): logits of 1000 must give a finite loss.
+    Raises ValueError for labels of the wrong shape, a non-integer dtype or out of range.
+    """
+    logits = as_float_array(logits, "logits")
+    _check_logits(logits)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: cross_entropy")
+
+
+def cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """d cross_entropy / d logits: (softmax(logits) - onehot(labels)) / N.
+
+    logits: (N, C), labels: (N,) -> (N, C).
+    """
+    logits = as_float_array(logits, "logits")
+    _check_logits(logits)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: cross_entropy_backward")

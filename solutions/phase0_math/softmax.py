@@ -1,0 +1,50 @@
+"""Exercise 0.2: a softmax that survives large logits, log-softmax, and the softmax backward pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, same_shape
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``: exp(x) / sum(exp(x)), computed so that no exp overflows.
+
+    x: any shape (...), float -> probabilities of the same shape, each slice along ``axis``
+    positive and summing to 1. Logits of 1000 must give finite results.
+    Hint: softmax(x) = softmax(x - c) for any c constant along the axis.
+    """
+    x = as_float_array(x, "x")
+    ### BEGIN SOLUTION
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+    ### END SOLUTION
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(x)) along ``axis``, without ever taking the log of an underflowed 0.
+
+    x: (...) -> same shape, every entry <= 0. log_softmax([0, -1000]) is [0, -1000], not -inf.
+    Hint: log softmax(x) = (x - c) - log(sum(exp(x - c))) with c the maximum.
+    """
+    x = as_float_array(x, "x")
+    ### BEGIN SOLUTION
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    ### END SOLUTION
+
+
+def softmax_backward(dout: np.ndarray, probs: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Vector-Jacobian product of softmax: dL/dx given dout = dL/dp and the output p = softmax(x).
+
+    dout: (...), probs: (...) same shape -> dx: same shape.
+    The Jacobian is dp_i/dx_j = p_i (delta_ij - p_j); never build it: the product with dout
+    collapses to p * (dout - sum(dout * p)) along the axis.
+    """
+    dout = as_float_array(dout, "dout")
+    probs = as_float_array(probs, "probs")
+    ### BEGIN SOLUTION
+    same_shape(dout, probs, "dout", "probs")
+    return probs * (dout - np.sum(dout * probs, axis=axis, keepdims=True))
+    ### END SOLUTION
