@@ -15,7 +15,7 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.grade import grade
 
     try:
-        result = grade(args.target, args.phase or None, seed=args.seed)
+        result = grade(args.target, args.phase or None, seed=args.seed, call_timeout=args.call_timeout)
     except (FileNotFoundError, ValueError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--phase", action="append", choices=names, help="grade only this phase (repeatable)")
     grade.add_argument("--json", default=None, help="also write the results to this JSON file")
     grade.add_argument("--seed", type=int, default=0, help="seed of the random test inputs (default 0)")
+    grade.add_argument("--call-timeout", type=float, default=10.0, help="seconds one call of the target may take")
     grade.add_argument("--quiet", action="store_true", help="print no table")
     grade.set_defaults(run=_grade)
 

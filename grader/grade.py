@@ -21,7 +21,7 @@ def gradable(names: list[str] | None = None) -> list[Phase]:
     return [p for p in phases if p.available]
 
 
-def run_pytest(target: Path, phases: list[Phase], seed: int) -> dict[str, pytest_plugin.TestRecord]:
+def run_pytest(target: Path, phases: list[Phase], seed: int, call_timeout: float) -> dict[str, pytest_plugin.TestRecord]:
     import pytest
 
     args = [
@@ -30,6 +30,7 @@ def run_pytest(target: Path, phases: list[Phase], seed: int) -> dict[str, pytest
         "-c", str(REPO / "pyproject.toml"),
         f"--target={target}",
         f"--grade-seed={seed}",
+        f"--call-timeout={call_timeout}",
         "--assert=plain",  # assertion rewriting would quote hidden-test source in messages
         "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no", "-p", "no:randomly",
@@ -42,10 +43,12 @@ def run_pytest(target: Path, phases: list[Phase], seed: int) -> dict[str, pytest
     return dict(pytest_plugin.RESULTS)
 
 
-def grade(target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0) -> dict[str, Any]:
+def grade(
+    target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0, call_timeout: float = 10.0
+) -> dict[str, Any]:
     target_path = targets.resolve(target)
     phases = gradable(phase_names)
-    records = run_pytest(target_path, phases, seed) if phases else {}
+    records = run_pytest(target_path, phases, seed, call_timeout) if phases else {}
     result: dict[str, Any] = {"target": targets.display_name(target_path), "score": 0.0, "max_score": 0.0, "phases": []}
     for phase in phases:
         mine = [r for r in records.values() if r.phase == phase.name]

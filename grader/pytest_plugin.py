@@ -64,7 +64,8 @@ class LocalBackend:
 class SandboxBackend:
     """The grader: one worker per phase over a private copy of the target."""
 
-    def __init__(self, target: Path, solutions: Path):
+    def __init__(self, target: Path, solutions: Path, call_timeout: float):
+        self.call_timeout = call_timeout
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-target-"))
         self.found = targets.prepare(target, self.workdir)
         self.workers: dict[str, Worker] = {}
@@ -82,7 +83,7 @@ class SandboxBackend:
     def load(self, name: str, timeout: float | None) -> Any:
         phase = name.split(".")[0]
         if phase not in self.workers:
-            self.workers[phase] = Worker(self.workdir)
+            self.workers[phase] = Worker(self.workdir, call_timeout=self.call_timeout)
         return RemoteModule(self.workers[phase], name, timeout)
 
     def reference(self, name: str) -> Any:
@@ -104,6 +105,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", default=None, help="grade this target in a sandbox (a directory of phase packages)")
     group.addoption("--solutions", default=str(SOLUTIONS), help="where the trusted reference lives")
     group.addoption("--grade-seed", type=int, default=0, help="seed of the random test inputs")
+    group.addoption("--call-timeout", type=float, default=10.0, help="wall-clock seconds allowed per call")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,7 +114,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "exercise(name): the exercise the test belongs to")
     target = config.getoption("--target")
     if target:
-        backend: Any = SandboxBackend(targets.resolve(target), Path(config.getoption("--solutions")))
+        backend: Any = SandboxBackend(
+            targets.resolve(target), Path(config.getoption("--solutions")), config.getoption("--call-timeout")
+        )
     else:
         backend = LocalBackend()
     setattr(config, _BACKEND_KEY, backend)
