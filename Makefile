@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
-PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer
+PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test stubs clean

@@ -43,6 +43,7 @@ PHASES: tuple[Phase, ...] = (
     Phase("phase1_backprop", "phase1_backprop", "Backpropagation through an MLP", "6 h"),
     Phase("phase2_attention", "phase2_attention", "Attention and multi-head attention", "6 h"),
     Phase("phase3_transformer", "phase3_transformer", "A Transformer block", "4 h"),
+    Phase("language_models", "extensions/language_models", "Counting language models (bigrams, BPE)", "3 h"),
 )
 
 

@@ -73,7 +73,8 @@ class SandboxBackend:
         # The trusted reference is imported here, in the parent, from solutions/ only, and before
         # collection: pytest imports each phase package's __init__ while collecting its tests, and
         # must find the reference in sys.modules rather than run the working copy's file here.
-        sys.path.insert(0, str(self.solutions))
+        for root in dict.fromkeys(str((self.solutions / p.path).parent) for p in PHASES):
+            sys.path.insert(0, root)
         for phase in PHASES:
             for name in [m for m in sys.modules if m == phase.name or m.startswith(phase.name + ".")]:
                 del sys.modules[name]
