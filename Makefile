@@ -38,7 +38,7 @@ endif
 
 check: $(DEPS) ## run the public tests of PHASE on your work
 	@if [ -z "$(PHASE)" ]; then echo "usage: make check PHASE=<one of: $(PHASES)>"; exit 2; fi
-	@$(PY) -m grader check $(PHASE)
+	@$(PY) -m grader check $(PHASE) $(ARGS)
 
 test: $(DEPS) ## the repository's own tests (what CI runs)
 	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest

@@ -34,11 +34,27 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import contextlib
+    import io
+
     import pytest
 
+    from grader import pytest_plugin, report
+
     phase = by_name(args.phase)
-    options = ["-q", "--no-header", "-p", "no:cacheprovider", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml")]
-    return int(pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", *options, *args.pytest_args]))
+    options = ["-p", "no:cacheprovider", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
+               "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if args.verbose:
+        return int(pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", *options, *args.pytest_args]))
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", "-q", "--tb=no", *options,
+                            *args.pytest_args])
+    if code not in (0, 1):
+        print(output.getvalue())
+        return int(code)
+    report.render_check(phase, list(pytest_plugin.RESULTS.values()))
+    return int(code)
 
 
 def _stubs(args: argparse.Namespace) -> int:
@@ -77,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="run the public tests of one phase on the working copy")
     check.add_argument("phase", choices=names)
+    check.add_argument("-v", "--verbose", action="store_true", help="pytest's own output, one line per test")
     check.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest (e.g. -k softmax)")
     check.set_defaults(run=_check)
 

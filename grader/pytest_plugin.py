@@ -35,6 +35,7 @@ class TestRecord:
     points: float
     passed: bool = True
     message: str = ""
+    exercise: str | None = None
     gradcheck: str | None = None  # the check's name when the test is a gradient check
     rel_error: float | None = None
     threshold: float = numeric.THRESHOLD
@@ -239,7 +240,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if record is None:
         phase = phase_of_path(item.path)
         marker = item.get_closest_marker("gradcheck")
+        exercise = item.get_closest_marker("exercise")
         record = TestRecord(
+            exercise=exercise.args[0] if exercise and exercise.args else None,
             nodeid=item.nodeid,
             phase=phase.name if phase else None,
             points=_points(item),

@@ -58,13 +58,45 @@ def render(result: dict[str, Any], stream: TextIO = sys.stdout, details: int = 5
     else:
         first = unfinished[0]
         phase = by_name(first["name"])
-        failures = _failures(first)
+        # distinct messages, real mistakes before exercises not started yet
+        failures = sorted(dict.fromkeys(_failures(first)), key=lambda m: m.startswith("not started"))
         if first["score"] == 0 and all(m.startswith("not started") for m in failures):
             write(f"Next: read {phase.readme}, fill in its stubs, and check your work with")
             write(f"      make check PHASE={phase.name}")
         else:
-            write(f"Next: {phase.name}, {len(failures)} check(s) still failing, for example:")
+            count = len(_failures(first))
+            write(f"Next: {phase.name}, {count} check(s) still failing, for example:")
             for message in failures[:details]:
                 first_line = message.splitlines()[0] if message else "failed"
                 write("  - " + (first_line if len(first_line) <= 76 else first_line[:73] + "..."))
             write(f"Run make check PHASE={phase.name} for the public tests, and see {phase.readme}.")
+
+
+def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout) -> None:
+    """``make check``: the public tests of one phase, grouped by exercise, first problem of each."""
+    colour = use_colour(stream)
+    write = lambda line="": stream.write(line + "\n")  # noqa: E731
+    passed = sum(r.passed for r in records)
+    write(_paint(f"{phase.name}: {passed} of {len(records)} public tests pass", "bold", colour))
+    write()
+    groups: dict[str, list[Any]] = {}
+    for record in records:
+        groups.setdefault(record.exercise or "other", []).append(record)
+    for exercise, mine in groups.items():
+        ok = sum(r.passed for r in mine)
+        tint = "green" if ok == len(mine) else ("dim" if ok == 0 else "yellow")
+        write("  " + _paint(f"{exercise:<20}{ok:>3}/{len(mine):<3}", tint, colour))
+        for record in [r for r in mine if not r.passed][:2]:
+            name = record.nodeid.rsplit("::", 1)[-1]
+            lines = (record.message or "failed").splitlines()
+            write(f"      {name}")
+            for line in lines[:4]:
+                write(f"        {line if len(line) <= 70 else line[:67] + '...'}")
+    write()
+    if passed == len(records):
+        write(_paint("All public tests pass.", "green", colour) + " The grader also runs hidden tests and its own")
+        write(f"gradient checks: make grade PHASE={phase.name}")
+    else:
+        first = next(r for r in records if not r.passed)
+        write(f"Next: {first.exercise or first.nodeid} (see {phase.readme}); one exercise at a time:")
+        write(f"      make check PHASE={phase.name} ARGS='-k {first.exercise}'" if first.exercise else "")
