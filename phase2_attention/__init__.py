@@ -1,0 +1,1 @@
+"""Phase 2: scaled dot-product attention (loops, then vectorised), masks, multi-head attention, gradient checks."""

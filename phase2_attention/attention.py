@@ -1,0 +1,93 @@
+"""Exercise 2.2: scaled dot-product attention, first with explicit loops, then vectorised, then backward.
+
+For one query q_i, every key k_j gets a score, the scores become weights through a softmax, and
+the output is the weighted mean of the values:
+
+    s_ij = q_i . k_j / sqrt(d_k)        scores      (Tq, Tk)
+    a_ij = softmax_j(s_ij)              weights     (Tq, Tk), each row sums to 1
+    o_i  = sum_j a_ij v_j               output      (Tq, d_v)
+
+In matrix form: out = softmax(Q K^T / sqrt(d_k)) V. Queries and keys may have different lengths
+(Tq != Tk: cross-attention); keys and values always have the same length Tk.
+
+Shapes, batch first: q (..., Tq, d_k), k (..., Tk, d_k), v (..., Tk, d_v) with the same leading
+("batch") axes, any number of them: (B, T, d) for one head, (B, H, T, d) for several heads.
+
+Masks (see mask.py): bool, True = may attend, broadcastable to (..., Tq, Tk), applied to the
+scores with -inf before the softmax. A query row whose every key is masked is defined to get
+attention weights all 0: its output row is 0 and its gradient is 0 (no NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, shape_str
+from phase0_math.softmax import softmax
+from phase2_attention.mask import apply_mask
+
+
+def check_qkv(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Given: q, k, v as float64 arrays, or a ValueError naming the shapes that do not fit.
+
+    q: (..., Tq, d_k), k: (..., Tk, d_k), v: (..., Tk, d_v), the same leading axes in all three.
+    """
+    q, k, v = as_float_array(q, "q"), as_float_array(k, "k"), as_float_array(v, "v")
+    shapes = f"q {shape_str(q.shape)}, k {shape_str(k.shape)}, v {shape_str(v.shape)}"
+    if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim:
+        raise ValueError(f"attention needs q, k, v with the same number (>= 2) of axes (..., T, d); got {shapes}")
+    if q.shape[:-2] != k.shape[:-2] or q.shape[:-2] != v.shape[:-2]:
+        raise ValueError(f"attention: q, k and v must have the same leading (batch) axes; got {shapes}")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"attention: queries and keys need the same size d_k (last axis); got {shapes}")
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"attention: keys and values need the same length Tk (second-to-last axis); got {shapes}")
+    return q, k, v
+
+
+def attention_loops(q, k, v, mask=None) -> np.ndarray:
+    """Scaled dot-product attention with explicit Python loops over batch, query and key.
+
+    q: (..., Tq, d_k), k: (..., Tk, d_k), v: (..., Tk, d_v), mask: bool broadcastable to
+    (..., Tq, Tk) or None -> out: (..., Tq, d_v).
+
+    Loop over every batch index (``np.ndindex(q.shape[:-2])`` walks all leading axes), every query
+    i and every key j: score s_ij = q_i . k_j / sqrt(d_k); mask the row (apply_mask); turn it into
+    weights with phase 0's softmax; then o_i = sum_j a_ij v_j, again with a loop over j.
+    A query row with every key masked gives o_i = 0 (do not call softmax on an all -inf row).
+    No ``@`` across positions here: that is the vectorised version's job.
+    """
+    q, k, v = check_qkv(q, k, v)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: attention_loops")
+
+
+def attention(q, k, v, mask=None) -> tuple[np.ndarray, dict]:
+    """Vectorised scaled dot-product attention: softmax(q k^T / sqrt(d_k) + mask) v.
+
+    q: (..., Tq, d_k), k: (..., Tk, d_k), v: (..., Tk, d_v), mask: bool broadcastable to
+    (..., Tq, Tk) or None -> (out: (..., Tq, d_v), cache).
+
+    cache: a dict with what attention_backward needs and what a plot shows:
+      "q", "k", "v": the inputs as float64; "weights": (..., Tq, Tk) the attention weights
+      (each row sums to 1, or is all 0 for a fully masked row); "scale": 1 / sqrt(d_k).
+    Use ``np.swapaxes(k, -1, -2)`` for k^T so any number of leading axes works.
+    """
+    q, k, v = check_qkv(q, k, v)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: attention")
+
+
+def attention_backward(dout, cache: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of a loss through attention, given dout = dL/dout and the forward's cache.
+
+    dout: (..., Tq, d_v), cache from :func:`attention` -> (dq: (..., Tq, d_k), dk: (..., Tk, d_k),
+    dv: (..., Tk, d_v)), each shaped like its input.
+
+    Backward through out = A v, through A = softmax(S) row by row (dS = A * (dA - sum_j dA * A)),
+    and through S = q k^T * scale. Masked positions have A = 0, so they pass no gradient; a fully
+    masked row passes none at all. Raises ValueError when dout's shape is not out's shape.
+    """
+    dout = as_float_array(dout, "dout")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: attention_backward")

@@ -1,0 +1,127 @@
+"""Exercise 2.4: your own gradient checks of attention and multi-head attention.
+
+Every backward pass of this phase is checked the same way: pick a random upstream gradient dout,
+define the scalar L(x) = sum(forward(x) * dout), whose gradient is exactly what the backward pass
+returns when given dout, and compare that with phase 0's central differences of L, one input (or
+one weight) at a time. Run them all with
+
+    .venv/bin/python -m phase2_attention.gradcheck
+
+A report (see :func:`compare`) says "passed" when the relative error is at most 1e-6. One
+gradient is exactly zero whatever the inputs: the key bias bk (adding the same vector to every key
+adds the same number to every score of a row, and softmax ignores that). Its relative error is
+finite-difference noise divided by noise, so :func:`compare` also passes two gradients that are
+both zero up to noise (largest |analytic - numeric| at most 1e-7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.gradcheck import numerical_gradient, relative_error
+from phase2_attention.attention import attention, attention_backward
+from phase2_attention.mask import causal_mask, padding_mask
+from phase2_attention.multi_head import PARAM_NAMES, multi_head_attention, multi_head_attention_backward
+
+THRESHOLD = 1e-6
+ABS_TOLERANCE = 1e-7
+
+
+def compare(analytic: np.ndarray, numeric: np.ndarray) -> dict:
+    """Given: the report of one gradient check.
+
+    analytic, numeric: the same shape -> {"rel_error": float, "abs_error": float (largest
+    |analytic - numeric|), "passed": bool, "analytic": array, "numeric": array}.
+    """
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    rel = relative_error(analytic, numeric)
+    absolute = float(np.max(np.abs(analytic - numeric))) if analytic.size else 0.0
+    return {"rel_error": rel, "abs_error": absolute, "passed": bool(rel <= THRESHOLD or absolute <= ABS_TOLERANCE),
+            "analytic": analytic, "numeric": numeric}
+
+
+def _upstream(shape: tuple, dout, seed: int) -> np.ndarray:
+    if dout is None:
+        return np.random.default_rng(seed).normal(size=shape)
+    dout = np.asarray(dout, dtype=np.float64)
+    if dout.shape != tuple(shape):
+        raise ValueError(f"dout: expected the output's shape {tuple(shape)}, got {dout.shape}")
+    return dout
+
+
+def check_attention(q, k, v, mask=None, dout=None, seed: int = 0) -> dict:
+    """Check attention_backward against central differences of attention, for q, k and v.
+
+    q: (..., Tq, d_k), k: (..., Tk, d_k), v: (..., Tk, d_v), mask: as in attention, dout: None or
+    (..., Tq, d_v), the upstream gradient (None: drawn from N(0, 1) with ``seed``)
+    -> {"q": report, "k": report, "v": report}, reports from :func:`compare`.
+    The numerical side differentiates L(x) = sum(attention(..., x, ...)[0] * dout) with phase 0's
+    ``numerical_gradient``.
+    """
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: check_attention")
+
+
+def check_multi_head_attention(x_q, x_kv, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0) -> dict:
+    """Check multi_head_attention_backward for both inputs and every weight and bias.
+
+    x_q: (B, Tq, d_model), x_kv: (B, Tk, d_model), params and mask as in multi_head_attention,
+    dout: None or (B, Tq, d_model) -> {"x_q": report, "x_kv": report, "wq": report, "bq": report,
+    ..., "bo": report}: eleven reports, x_kv and x_q treated as two separate inputs.
+    """
+    x_q, x_kv = np.asarray(x_q, dtype=np.float64), np.asarray(x_kv, dtype=np.float64)
+    params = {name: np.asarray(params[name], dtype=np.float64) for name in PARAM_NAMES}
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: check_multi_head_attention")
+
+
+def check_self_attention(x, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0) -> dict:
+    """Check the gradient of self-attention's one input: dx = dx_q + dx_kv when x_q = x_kv = x.
+
+    x: (B, T, d_model), params and mask as in multi_head_attention, dout: None or (B, T, d_model)
+    -> {"x": report}. The numerical side nudges x in both roles at once.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: check_self_attention")
+
+
+CHECK_NAMES = (
+    "attention",
+    "attention, causal mask",
+    "cross-attention, padding mask",
+    "multi-head attention",
+    "multi-head attention, causal mask",
+    "self-attention, causal mask",
+)
+
+
+def run_all(seed: int = 0) -> dict:
+    """Every check of the phase on small random inputs: {check name: {tensor name: report}}.
+
+    The check names are CHECK_NAMES: attention without a mask (Tq = 3 queries, Tk = 4 keys), with
+    a causal mask (T = 4), cross-attention with a padding mask; multi-head attention (d_model = 6,
+    2 heads) without a mask and self-attention with a causal mask, both in every input and weight.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: run_all")
+
+
+def main(seed: int = 0) -> bool:
+    """Given: print every check as a table; True when all pass."""
+    results = run_all(seed)
+    ok = True
+    print(f"{'check':<36}{'tensor':<8}{'rel. error':>12}{'abs. error':>12}  result")
+    for check, reports in results.items():
+        for name, report in reports.items():
+            ok &= bool(report["passed"])
+            verdict = "ok" if report["passed"] else "FAILED"
+            print(f"{check:<36}{name:<8}{report['rel_error']:>12.2e}{report['abs_error']:>12.2e}  {verdict}")
+    print("all gradient checks pass" if ok else "some gradient checks FAILED: read the reading guide's common mistakes")
+    return ok
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if main() else 1)
