@@ -1,0 +1,83 @@
+"""Exercise 3.1: token embeddings, a table lookup and its backward pass.
+
+A token id is an index into a table of learned vectors: row ``ids[b, t]`` of ``table`` is the
+vector of token ``t`` in sequence ``b``. The lookup is a matrix product with one-hot rows written
+without the zeros, so its backward pass is the same product transposed: every upstream gradient
+row is *added* into the row of the table it came from. A token that occurs twice gets both rows.
+
+The paper (Vaswani et al. 2017, section 3.4) multiplies the embeddings by sqrt(d_model) before
+adding the positional encoding, so that both have a comparable size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, shape_str
+
+
+def init_embeddings(vocab_size: int, d_model: int, seed: int) -> np.ndarray:
+    """A seeded embedding table: (vocab_size, d_model), entries drawn from N(0, 1 / d_model).
+
+    With the paper's sqrt(d_model) scaling the scaled vectors then have entries of variance 1,
+    the same size as the positional encoding. Raises ValueError unless both sizes are positive
+    integers. Same seed, same table.
+    """
+    ### BEGIN SOLUTION
+    for name, value in (("vocab_size", vocab_size), ("d_model", d_model)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, 1.0 / np.sqrt(d_model), size=(int(vocab_size), int(d_model)))
+    ### END SOLUTION
+
+
+def embed(ids: np.ndarray, table: np.ndarray, scale: bool = False) -> tuple[np.ndarray, tuple]:
+    """Look up the vector of every token id.
+
+    ids: (B, T) integers in [0, V); table: (V, D) -> (out: (B, T, D), cache).
+    out[b, t] = table[ids[b, t]], times sqrt(D) when ``scale`` is True.
+    cache: (ids (B, T) int64, V, factor), factor being sqrt(D) or 1.0.
+
+    Raises ValueError for ids that are not integers (floats, bools), not 2-d, or out of range;
+    the message names the offending id and the vocabulary size. Watch negative ids: numpy would
+    happily read table[-1], the last row, without a word.
+    """
+    table = as_float_array(table, "table", ndim=2)
+    ### BEGIN SOLUTION
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise ValueError(f"ids: expected an integer array of token ids, got dtype {ids.dtype}")
+    if ids.ndim != 2:
+        raise ValueError(f"ids: expected shape (B, T), got {shape_str(ids.shape)}")
+    vocab_size, d_model = table.shape
+    outside = (ids < 0) | (ids >= vocab_size)
+    if outside.any():
+        bad = int(ids[outside][0])
+        raise ValueError(f"ids: token id {bad} is outside the vocabulary of {vocab_size} (0 to {vocab_size - 1})")
+    ids = ids.astype(np.int64)
+    factor = float(np.sqrt(d_model)) if scale else 1.0
+    out = table[ids] * factor  # (B, T, D), a new array
+    return out, (ids, vocab_size, factor)
+    ### END SOLUTION
+
+
+def embed_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Gradient of the loss with respect to the table, given dout = dL/dout.
+
+    dout: (B, T, D), cache from :func:`embed` -> dtable: (V, D). Row v of dtable is the sum of
+    factor * dout[b, t] over every position with ids[b, t] == v; rows of unused tokens are 0.
+    ``dtable[ids] += ...`` does *not* accumulate repeated ids (numpy writes each row once):
+    use ``np.add.at`` or a loop.
+    """
+    dout = as_float_array(dout, "dout")
+    ### BEGIN SOLUTION
+    ids, vocab_size, factor = cache
+    if dout.shape[:-1] != ids.shape or dout.ndim != 3:
+        raise ValueError(
+            f"dout: expected shape {shape_str(ids.shape + ('D',))} to match ids, got {shape_str(dout.shape)}"
+        )
+    dtable = np.zeros((vocab_size, dout.shape[-1]))
+    np.add.at(dtable, ids, dout * factor)
+    return dtable
+    ### END SOLUTION
