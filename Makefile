@@ -25,6 +25,9 @@ $(DEPS): pyproject.toml
 	@$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(VENV)/requirements.txt
 	@echo "Installing the pinned dependencies into $(VENV) (once)..."
 	@$(PY) -m pip install --disable-pip-version-check -q -r $(VENV)/requirements.txt
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		echo "Installing bubblewrap (isolates graded code)..." && apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || \
+		echo "note: bubblewrap is not installed; graded code runs with resource limits only (see README)"
 	@touch $@
 
 setup: $(DEPS) ## create .venv with the pinned dependencies (automatic)

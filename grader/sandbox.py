@@ -6,13 +6,21 @@ else of the course, on its import path. The worker runs in its own process group
 memory, CPU time, file size and core dumps, in a clean environment; a call that exceeds its
 wall-clock timeout gets the whole group killed. A dead worker is restarted for the next call,
 so one crash costs the calls it broke and nothing else.
+
+Where bubblewrap (``bwrap``, Debian package ``bubblewrap``) works, the worker also runs in its own
+mount, PID, network and IPC namespaces: it sees the system's read-only ``/usr``, the Python
+installation, a read-only copy of the target and an empty ``/tmp``, and nothing else (not the
+repository, not ``solutions/``, not the hidden tests); it has no network; and every process it
+starts dies with it. ``GRADER_SANDBOX=none`` turns that off, ``GRADER_SANDBOX=bwrap`` requires it.
 """
 
 from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import os
+import shutil
 import select
 import signal
 import subprocess
@@ -25,6 +33,9 @@ from typing import Any
 from grader import protocol
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+WORKER_FILES = ("worker.py", "protocol.py", "callbacks.py")
+SANDBOX_TARGET = "/sandbox/target"
+SANDBOX_GRADER = "/sandbox/grader"
 
 
 class SandboxError(Exception):
@@ -78,6 +89,51 @@ def _limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
+@functools.lru_cache(maxsize=1)
+def bubblewrap() -> str | None:
+    """The bwrap binary when namespaces work here and GRADER_SANDBOX allows it, else None."""
+    mode = os.environ.get("GRADER_SANDBOX", "auto")
+    path = shutil.which("bwrap")
+    if mode == "none":
+        return None
+    if path is not None:
+        probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                               capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            return path
+    if mode == "bwrap":
+        raise SandboxError("GRADER_SANDBOX=bwrap but bubblewrap is missing or cannot create namespaces here")
+    return None
+
+
+def isolation() -> str:
+    """One line for reports: how student code is isolated on this machine."""
+    if bubblewrap():
+        return "bubblewrap: own mount/PID/network namespaces, read-only target copy, rlimits"
+    return "rlimits and a process group only (install bubblewrap for namespaces and no network)"
+
+
+def _bwrap_command(bwrap: str, target_dir: Path) -> list[str]:
+    venv, base = Path(sys.prefix), Path(sys.base_prefix)
+    command = [
+        bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+        "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+        "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
+        "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+        "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--ro-bind", str(base), str(base),
+    ]
+    if venv != base:
+        command += ["--ro-bind", str(venv), str(venv)]
+    command += ["--ro-bind", str(target_dir), SANDBOX_TARGET]
+    for name in WORKER_FILES:
+        command += ["--ro-bind", str(WORKER_SCRIPT.with_name(name)), f"{SANDBOX_GRADER}/{name}"]
+    command += ["--chdir", SANDBOX_TARGET, "--"]
+    executable = str(venv / "bin" / "python") if venv != base else sys.executable
+    return command + [executable, "-I", f"{SANDBOX_GRADER}/worker.py", SANDBOX_TARGET]
+
+
 def clean_environment(home: str) -> dict[str, str]:
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -105,6 +161,9 @@ class Worker:
         budget_seconds: float = 240.0,
     ):
         self.target_dir = Path(target_dir).resolve()
+        self.bwrap = bubblewrap()
+        # where the worker sees the target: imported files must lie under it
+        self.visible_target = Path(SANDBOX_TARGET) if self.bwrap else self.target_dir
         self.call_timeout = call_timeout
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
@@ -119,13 +178,19 @@ class Worker:
     # -- process management -------------------------------------------------------------------
 
     def _start(self) -> None:
+        if self.bwrap:
+            command = _bwrap_command(self.bwrap, self.target_dir)
+            home = "/tmp"
+        else:
+            command = [sys.executable, "-I", str(WORKER_SCRIPT), str(self.target_dir)]
+            home = str(self.target_dir)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(self.target_dir)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=self.target_dir,
-            env=clean_environment(str(self.target_dir)),
+            env=clean_environment(home),
             start_new_session=True,
             preexec_fn=lambda: _limit_resources(self.memory_mb, self.cpu_seconds, self.file_mb),
         )
@@ -256,8 +321,8 @@ class RemoteModule:
         self._worker, self._timeout = worker, timeout
         info = worker.request({"op": "import", "module": name}, name)
         self.__file__ = info["file"]
-        target = str(worker.target_dir) + os.sep
-        if not str(Path(self.__file__).resolve()).startswith(target):
+        target = str(worker.visible_target) + os.sep
+        if not str(self.__file__).startswith(target):
             raise OutsideTarget(f"{name} was imported from {self.__file__}, outside the target {target}")
 
     def __getattr__(self, name: str) -> RemoteFunction:

@@ -1,0 +1,111 @@
+"""Hostile and broken submissions: each earns exactly its honest part, says why, and ends cleanly.
+
+Attacks are laid over the generated stubs (an honest stub earns 0, so any point would be stolen)
+or over the reference (the attack must not cost the honest code its points).
+"""
+
+import subprocess
+import time
+
+import pytest
+
+from grader.phases import REPO
+from grader.selftest.helpers import copy_solutions, grade, phase_result, write_stubs
+
+SOFTMAX = "phase0_math/softmax.py"
+
+ON_STUBS = {
+    "endless_loop_at_import": "while True:\n    pass\n",
+    "memory_bomb": "blob = bytearray(50 * 2**30)\n",
+    "bounded_fork_bomb": (
+        "import os\nfor _ in range(4):\n    if os.fork() == 0:\n"
+        "        os.execv('/bin/sleep', ['sleep', '31337'])\n"
+    ),
+    "sys_exit_at_import": "import sys\nsys.exit(0)\n",
+    "os_exit_at_import": "import os\nos._exit(0)\n",
+    "patches_numpy_and_pytest": (
+        "import numpy, numpy.testing\n"
+        "numpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\n"
+        "numpy.testing.assert_allclose = lambda *a, **k: None\n"
+        "try:\n    import _pytest.reports\n    _pytest.reports.TestReport.passed = property(lambda self: True)\n"
+        "except Exception:\n    pass\n"
+        "def softmax(x, axis=-1):\n    return x\n"
+    ),
+    "module_getattr_answers_every_name": (
+        "import numpy as np\n"
+        "def __getattr__(name):\n    return lambda *a, **k: (a[0] if a else np.zeros(1))\n"
+    ),
+    "reads_the_reference_from_disk": (
+        f"exec(open({str(REPO / 'solutions' / SOFTMAX)!r}).read())\n"
+    ),
+    "imports_the_reference_package": (
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO / 'solutions')!r})\n"
+        "from solutions.phase0_math.softmax import *  # noqa\n"
+    ),
+    "reads_the_hidden_tests": (
+        f"SOURCE = open({str(REPO / 'phase0_math/tests/hidden/test_softmax.py')!r}).read()\n"
+        "def softmax(x, axis=-1):\n    return SOURCE\n"
+    ),
+    "writes_a_fake_results_file_and_prints_passed": (
+        "import json, os\n"
+        "for path in ('results.json', '/tmp/results.json', os.path.expanduser('~/results.json')):\n"
+        "    try:\n        open(path, 'w').write(json.dumps({'score': 999}))\n    except OSError:\n        pass\n"
+        "print('53 passed in 0.1s')\n"
+    ),
+    "ndarray_subclass_that_lies": (
+        "import numpy as np\n"
+        "class Liar(np.ndarray):\n"
+        "    def __eq__(self, other):\n        return np.ones(np.shape(other), bool)\n"
+        "    def __array_finalize__(self, obj):\n        pass\n"
+        "def softmax(x, axis=-1):\n    return np.zeros(np.shape(x)).view(Liar)\n"
+        "log_softmax = softmax\n"
+        "def softmax_backward(dout, probs, axis=-1):\n    return np.zeros(np.shape(dout)).view(Liar)\n"
+    ),
+    "nan_outputs": (
+        "import numpy as np\n"
+        "def softmax(x, axis=-1):\n    return np.full(np.shape(x), np.nan)\n"
+        "log_softmax = softmax\n"
+        "def softmax_backward(dout, probs, axis=-1):\n    return np.full(np.shape(dout), np.nan)\n"
+    ),
+}
+
+
+def _leftover_sleepers() -> list[str]:
+    found = subprocess.run(["pgrep", "-f", "sleep 31337"], capture_output=True, text=True)
+    return found.stdout.split()
+
+
+@pytest.mark.parametrize("name", sorted(ON_STUBS))
+def test_an_attack_on_the_stubs_earns_nothing(name, tmp_path):
+    target = write_stubs(tmp_path / "target")
+    # the attack replaces softmax.py and also rides on the import of every other module
+    (target / SOFTMAX).write_text(ON_STUBS[name])
+    started = time.monotonic()
+    phase = phase_result(grade(target, phases=["phase0_math"], timeout=3), "phase0_math")
+    elapsed = time.monotonic() - started
+    assert phase["score"] == 0, [t["id"] for t in phase["tests"] if t["passed"]]
+    assert all(t["message"] for t in phase["tests"])
+    assert elapsed < 120
+    assert not _leftover_sleepers(), "a process started by the submission outlived its grading"
+
+
+def test_an_output_flood_does_not_cost_honest_code_its_points(tmp_path):
+    target = copy_solutions(tmp_path / "target")
+    path = target / SOFTMAX
+    flood = "import sys\nfor _ in range(200):\n    print('x' * 100_000)\n    sys.stderr.write('y' * 100_000)\n"
+    path.write_text(path.read_text().replace("\n\ndef softmax(", "\n" + flood + "\n\ndef softmax(", 1))
+    phase = phase_result(grade(target, phases=["phase0_math"]), "phase0_math")
+    assert phase["complete"] and phase["score"] == phase["max_score"]
+
+
+def test_a_wrong_signature_costs_only_the_calls_it_breaks(tmp_path):
+    target = copy_solutions(tmp_path / "target")
+    path = target / SOFTMAX
+    text = path.read_text().replace("def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:",
+                                    "def softmax(x: np.ndarray) -> np.ndarray:\n    axis = -1")
+    path.write_text(text)
+    phase = phase_result(grade(target, phases=["phase0_math"]), "phase0_math")
+    failed = [t for t in phase["tests"] if not t["passed"]]
+    assert 0 < phase["score"] < phase["max_score"]
+    assert any("axis" in t["message"] and "TypeError" in t["message"] for t in failed)
