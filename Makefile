@@ -9,7 +9,7 @@ DEPS := $(VENV)/.deps-installed
 PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models
 
 .DEFAULT_GOAL := help
-.PHONY: help setup grade check test stubs clean
+.PHONY: help setup grade check test stubs clean gradescope notebooks release autograde lab
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -48,6 +48,25 @@ test: $(DEPS) ## the repository's own tests (what CI runs)
 
 stubs: $(DEPS) ## regenerate the phase stubs from solutions/
 	@$(PY) -m grader stubs
+
+notebooks: $(DEPS) ## regenerate the workbooks from grader/workbook_sources (nbgrader)
+	@$(PY) -m grader notebooks
+
+COURSE ?= build/course
+
+release: $(DEPS) ## the nbgrader course (COURSE=build/course) and the student release (OUT=build/release)
+	@$(PY) -m grader notebooks release --course "$(COURSE)" --out "$(or $(OUT),build/release)"
+
+autograde: $(DEPS) ## nbgrader: autograde COURSE's submitted/, export grades.csv, write feedback/
+	@$(PY) -m grader notebooks autograde --course "$(COURSE)"
+
+lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgrader)
+	@cd "$(or $(DIR),.)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" FPAI_ROOT="$(CURDIR)" \
+		PYTHONPATH="$(CURDIR):$(CURDIR)/extensions$${PYTHONPATH:+:$$PYTHONPATH}" \
+		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(ARGS)
+
+gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
+	@$(PY) -m grader.gradescope build $(if $(OUT),--out "$(OUT)")
 
 clean: ## remove caches and generated output (keeps .venv)
 	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
