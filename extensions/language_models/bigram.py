@@ -1,0 +1,192 @@
+"""Bigram language models: count which token follows which, normalise, sample, evaluate.
+
+A bigram model predicts the next token from the current one only:
+
+    P(next = b | prev = a) = (C[a, b] + k) / (sum_b' C[a, b'] + k V)
+
+with C the table of counts of the pair (a, b) in the training ids, V the vocabulary size and
+k > 0 the add-k smoothing constant. Text becomes ids through a vocabulary whose id 0 is the
+unknown token ``<unk>``: every token not in the vocabulary (rare in training, or never seen)
+maps to it, so a held-out text never has a probability of zero.
+
+The last exercises turn counting into learning: a table of logits trained by gradient descent on
+the same cross-entropy finds the same probabilities as counting does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, shape_str
+
+UNK = "<unk>"
+
+
+def _as_ids(ids, name: str, vocab_size: int | None = None, min_length: int = 0) -> np.ndarray:
+    """``ids`` as a 1-d int64 array; ValueError for floats, wrong ndim, out of range or too short."""
+    arr = np.asarray(ids)
+    if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.ndim == 1):
+        raise ValueError(f"{name}: expected integer token ids, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-d array of token ids, got shape {shape_str(arr.shape)}")
+    if arr.size < min_length:
+        raise ValueError(f"{name}: expected at least {min_length} token ids, got {arr.size}")
+    arr = arr.astype(np.int64)
+    if vocab_size is not None and arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
+        bad = int(arr[(arr < 0) | (arr >= vocab_size)][0])
+        raise ValueError(f"{name}: token id {bad} is out of range for a vocabulary of {vocab_size} (0 to {vocab_size - 1})")
+    return arr
+
+
+def _check_probs(probs) -> np.ndarray:
+    probs = as_float_array(probs, "probs", ndim=2)
+    if probs.shape[0] != probs.shape[1] or probs.shape[0] == 0:
+        raise ValueError(f"probs: expected a square (V, V) table, got shape {shape_str(probs.shape)}")
+    return probs
+
+
+# -- Exercise 1: tokens and ids -------------------------------------------------------------------
+
+
+def char_tokens(text: str) -> list[str]:
+    """The characters of ``text``, in order: "ab c" -> ["a", "b", " ", "c"]."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: char_tokens")
+
+
+def word_tokens(text: str) -> list[str]:
+    """Words and punctuation marks of a normalised text, in order; spaces are dropped.
+
+    A word is a run of letters, digits and underscores, with an optional apostrophe part
+    ("don't", "python's"); every other non-space character is a token of its own:
+    'the "if" statement, isn\\'t it.' -> ['the', '"', 'if', '"', 'statement', ',', "isn't", 'it', '.']
+    Hint: one regular expression with two alternatives, re.findall.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: word_tokens")
+
+
+def build_vocab(tokens: list[str], min_count: int = 1) -> list[str]:
+    """The vocabulary: ``[UNK]`` followed by every token seen at least ``min_count`` times, sorted.
+
+    tokens: list of str -> list of str, position = id. id 0 is always ``<unk>``; the rest are in
+    Python's sorted order, so the same tokens always give the same ids. Raises ValueError for no
+    tokens or min_count < 1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: build_vocab")
+
+
+def encode(tokens: list[str], vocab: list[str]) -> np.ndarray:
+    """Token strings -> ids: (N,) int64, with every token not in ``vocab`` mapped to 0 (``<unk>``)."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: encode")
+
+
+def decode(ids: np.ndarray, vocab: list[str]) -> list[str]:
+    """Ids: (N,) integers in [0, len(vocab)) -> the token strings. ''.join(...) for characters,
+    ' '.join(...) for words."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: decode")
+
+
+# -- Exercise 2: counts and probabilities ---------------------------------------------------------
+
+
+def bigram_counts(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    """The table of pair counts: counts[a, b] = number of positions t with ids[t] = a, ids[t+1] = b.
+
+    ids: (N,) integers in [0, vocab_size) -> counts: (vocab_size, vocab_size) int64, summing to
+    N - 1. Rows are the previous token, columns the next. Raises ValueError for ids out of range.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: bigram_counts")
+
+
+def bigram_probs(counts: np.ndarray, k: float = 1.0) -> np.ndarray:
+    """Add-k smoothed conditional probabilities P(next = b | prev = a).
+
+    counts: (V, V) non-negative -> probs: (V, V) float64, probs[a, b] = (counts[a, b] + k) /
+    (counts[a].sum() + k V); every row sums to 1, a row never seen is uniform. k must be > 0
+    (k -> 0 approaches the maximum-likelihood counts / counts.sum(axis=1); k -> inf the uniform
+    1 / V). Raises ValueError for k <= 0, negative counts or a non-square table.
+    """
+    counts = as_float_array(counts, "counts", ndim=2)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: bigram_probs")
+
+
+# -- Exercise 3: sampling -------------------------------------------------------------------------
+
+
+def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
+    """Generate ``length`` ids from the bigram model, starting with ``start``.
+
+    probs: (V, V), rows summing to 1 -> ids: (length,) int64 with ids[0] = start and each next id
+    drawn from probs[previous id]. All randomness from ``np.random.default_rng(seed)``: the same
+    seed gives the same ids, different seeds (almost always) different ones. Any correct way to
+    draw is accepted (``rng.choice(V, p=row)``, or one uniform per step and the row's cumulative
+    sum). Raises ValueError for a start outside [0, V) or length < 1.
+    """
+    probs = _check_probs(probs)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: sample")
+
+
+# -- Exercise 4: evaluation -----------------------------------------------------------------------
+
+
+def cross_entropy(probs: np.ndarray, ids: np.ndarray) -> float:
+    """Mean negative log-probability per predicted token, in nats.
+
+    probs: (V, V), ids: (N,) with N >= 2 -> float,
+        - (1 / (N - 1)) sum_{t=1}^{N-1} log probs[ids[t-1], ids[t]].
+    The first token has no predecessor and is not scored. Raises ValueError for fewer than 2 ids
+    or ids out of range.
+    """
+    probs = _check_probs(probs)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: cross_entropy")
+
+
+def perplexity(probs: np.ndarray, ids: np.ndarray) -> float:
+    """exp(cross_entropy(probs, ids)): the number of equally likely choices the model is as unsure
+    as, on average. A uniform model over V tokens has perplexity V."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: perplexity")
+
+
+# -- Exercise 5: from counting to learning --------------------------------------------------------
+
+
+def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.ndarray) -> tuple[float, np.ndarray]:
+    """Cross-entropy of a bigram model whose rows are softmax(logits[a]), and its gradient.
+
+    logits: (V, V) float, prev_ids: (N,), next_ids: (N,) integers in [0, V) ->
+      loss: float, - (1/N) sum_n log softmax(logits[prev_ids[n]])[next_ids[n]];
+      dlogits: (V, V), d loss / d logits.
+    Row a of dlogits sums (softmax(logits[a]) - onehot(next)) / N over the positions whose previous
+    token is a: a row that occurs twice gets two contributions (np.add.at, not fancy-index
+    assignment). Rows never used get zeros. Compute log-softmax stably (subtract the row maximum).
+    """
+    logits = as_float_array(logits, "logits", ndim=2)
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: logit_bigram_loss")
+
+
+def fit_logit_bigram(
+    prev_ids: np.ndarray, next_ids: np.ndarray, vocab_size: int, lr: float = 10.0, steps: int = 500
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum likelihood by gradient descent: start from logits = 0 (every row uniform) and take
+    ``steps`` steps logits <- logits - lr * dlogits.
+
+    prev_ids, next_ids: (N,) -> (logits: (vocab_size, vocab_size), history: (steps + 1,)), history
+    holding the loss before each step and after the last. softmax(logits[a]) then approaches
+    counts[a] / counts[a].sum() for every row a seen in the data: learning finds the counts.
+    Raises ValueError for steps < 0 or lr <= 0.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: fit_logit_bigram")

@@ -1,0 +1,109 @@
+"""Hidden tests: bpe.py (pair counting with deterministic ties, merging, training, encode/decode)."""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+
+bpe = module_fixture("language_models.bpe")
+ref = reference_fixture("language_models.bpe")
+corpus = reference_fixture("language_models.corpus")
+
+pytestmark = pytest.mark.exercise("bpe")
+
+# the classic example: a=0, b=1, c=2, d=3
+TEXT = "aaabdaaabac"
+VOCAB = ["a", "b", "c", "d", "aa", "ab", "aaab", "ac", "daaab"]
+MERGES = [(0, 0), (0, 1), (4, 5), (0, 2), (3, 6)]
+
+
+def _ids(value, name, expected):
+    got = expect_array(value, name, shape=(len(expected),), kind="i")
+    assert_close(got.astype(np.float64), np.array(expected, dtype=np.float64), name)
+
+
+def test_most_frequent_pair_counts_overlapping_positions(bpe):
+    # aaab d aaab a c: (a, a) occurs at 0, 1, 5, 6 -> 4 times
+    left, right, count = bpe.most_frequent_pair(np.array([0, 0, 0, 1, 3, 0, 0, 0, 1, 0, 2]))
+    if (left, right, count) != (0, 0, 4):
+        raise AssertionError(f"most_frequent_pair of 'aaabdaaabac': got {(left, right, count)}, expected (0, 0, 4)")
+
+
+def test_ties_go_to_the_smallest_pair(bpe):
+    # (4, 0) and (0, 1) both occur twice: the smaller pair (0, 1) wins, whatever comes first
+    got = tuple(bpe.most_frequent_pair(np.array([4, 0, 1, 3, 4, 0, 1, 0, 2])))
+    if got != (0, 1, 2):
+        raise AssertionError(f"most_frequent_pair with a tie between (4, 0) and (0, 1): got {got}, expected (0, 1, 2)")
+    got = tuple(bpe.most_frequent_pair(np.array([5, 3, 2, 1])))
+    if got != (2, 1, 1):
+        raise AssertionError(f"most_frequent_pair of 5 3 2 1 (three pairs once each): got {got}, expected (2, 1, 1)")
+
+
+def test_merge_pair_replaces_non_overlapping_occurrences_left_to_right(bpe):
+    _ids(bpe.merge_pair(np.array([7, 7, 7, 1, 7, 7]), (7, 7), 9), "merge_pair(7 7 7 1 7 7, (7, 7), 9)", [9, 7, 1, 9])
+    _ids(bpe.merge_pair(np.array([0, 1, 2, 0, 1]), (0, 1), 5), "merge_pair(0 1 2 0 1, (0, 1), 5)", [5, 2, 5])
+
+
+def test_merge_pair_leaves_its_input_unchanged(bpe):
+    ids = np.array([1, 2, 1, 2, 3])
+    bpe.merge_pair(ids, (1, 2), 4)
+    _ids(ids, "ids after merge_pair", [1, 2, 1, 2, 3])
+
+
+def test_train_bpe_on_the_hand_worked_example(bpe):
+    vocab, merges = bpe.train_bpe(TEXT, 5)
+    if list(vocab) != VOCAB:
+        raise AssertionError(f"train_bpe('{TEXT}', 5) vocab: got {list(vocab)}, expected {VOCAB}")
+    if [tuple(m) for m in merges] != MERGES:
+        raise AssertionError(f"train_bpe('{TEXT}', 5) merges: got {[tuple(m) for m in merges]}, expected {MERGES}")
+
+
+def test_encode_applies_every_merge_in_order(bpe):
+    _ids(bpe.bpe_encode(TEXT, VOCAB, MERGES), f"bpe_encode('{TEXT}')", [6, 8, 7])
+    _ids(bpe.bpe_encode("dab", VOCAB, MERGES), "bpe_encode('dab')", [3, 5])
+    _ids(bpe.bpe_encode("", VOCAB, MERGES), "bpe_encode('')", [])
+
+
+def test_decode_of_encode_is_the_identity(bpe, corpus, rng):
+    train = corpus.sample_markov(corpus.markov_chain(6, int(rng.integers(1000))), 600, 1)
+    text = corpus.sample_markov(corpus.markov_chain(6, int(rng.integers(1000))), 200, 2)
+    vocab, merges = bpe.train_bpe(train, 30)
+    back = bpe.bpe_decode(bpe.bpe_encode(text, vocab, merges), vocab)
+    if back != text:
+        raise AssertionError(f"bpe_decode(bpe_encode(text)) != text: got {back[:40]!r}..., expected {text[:40]!r}...")
+
+
+def test_training_matches_the_reference_on_natural_text(bpe, ref, corpus):
+    train, held_out = corpus.pydoc_corpus()
+    train = train[:3000]
+    known = set(train)
+    held_out = "".join(c for c in held_out[:600] if c in known)[:500]  # BPE has no unknown token
+    vocab, merges = bpe.train_bpe(train, 40)
+    vocab_ref, merges_ref = ref.train_bpe(train, 40)
+    if [tuple(m) for m in merges] != merges_ref:
+        first = next(i for i, (a, b) in enumerate(zip([tuple(m) for m in merges], merges_ref)) if a != b) \
+            if len(merges) == len(merges_ref) else min(len(merges), len(merges_ref))
+        raise AssertionError(f"train_bpe on 3000 characters of prose: merge {first} differs from the reference")
+    ids = bpe.bpe_encode(held_out, vocab, merges)
+    _ids(ids, "bpe_encode of held-out prose", ref.bpe_encode(held_out, vocab_ref, merges_ref).tolist())
+    if bpe.bpe_decode(ids, vocab) != held_out:
+        raise AssertionError("bpe_decode(bpe_encode(held-out prose)) is not the held-out prose")
+
+
+def test_training_twice_gives_the_same_merges(bpe, rng):
+    text = "".join(rng.choice(list("abcd"), size=200))
+    first, second = bpe.train_bpe(text, 25), bpe.train_bpe(text, 25)
+    if [list(x) for x in first[1]] != [list(x) for x in second[1]] or list(first[0]) != list(second[0]):
+        raise AssertionError("train_bpe on the same text twice gave different merges (ties must be deterministic)")
+
+
+def test_encode_refuses_a_character_outside_the_base_vocabulary(bpe):
+    bpe.bpe_encode("abc", VOCAB, MERGES)
+    assert_raises(ValueError, lambda: bpe.bpe_encode("abz", VOCAB, MERGES), "bpe_encode('abz')", mentions=("z",))
+
+
+def test_train_refuses_an_empty_text_and_too_many_merges(bpe):
+    bpe.train_bpe("abab", 2)
+    assert_raises(ValueError, lambda: bpe.train_bpe("", 3), "train_bpe('', 3)")
+    assert_raises(ValueError, lambda: bpe.train_bpe("abab", 4), "train_bpe('abab', 4): only 3 merges are possible")
+    assert_raises(ValueError, lambda: bpe.train_bpe("abab", -1), "train_bpe('abab', -1)")

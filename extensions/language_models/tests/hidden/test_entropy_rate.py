@@ -1,0 +1,58 @@
+"""Hidden tests: corpus.entropy_rate, the best held-out loss any model can reach on the synthetic corpus."""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close, assert_raises, module_fixture, reference_fixture
+
+corpus = module_fixture("language_models.corpus")
+ref = reference_fixture("language_models.corpus")
+
+pytestmark = pytest.mark.exercise("entropy_rate")
+
+
+def _h(p):
+    p = np.asarray(p, dtype=np.float64)
+    return float(-np.sum(p * np.log(p)))
+
+
+def test_entropy_rate_of_a_two_state_chain_by_hand(corpus):
+    # pi solves pi P = pi: pi = (5/6, 1/6); H = 5/6 h(0.9, 0.1) + 1/6 h(0.5, 0.5)
+    transition = np.array([[0.9, 0.1], [0.5, 0.5]])
+    expected = 5 / 6 * _h([0.9, 0.1]) + 1 / 6 * _h([0.5, 0.5])
+    assert_close(corpus.entropy_rate(transition), expected, "entropy_rate([[0.9, 0.1], [0.5, 0.5]])", rtol=1e-10)
+
+
+def test_entropy_rate_weights_rows_by_the_stationary_distribution_not_uniformly(corpus):
+    # a plain mean over rows gives (h(0.99, 0.01) + h(0.5, 0.5)) / 2, far from the truth
+    transition = np.array([[0.99, 0.01], [0.5, 0.5]])
+    pi = np.array([50 / 51, 1 / 51])
+    expected = pi[0] * _h([0.99, 0.01]) + pi[1] * _h([0.5, 0.5])
+    assert_close(corpus.entropy_rate(transition), expected, "entropy_rate of a chain that mostly stays in state 0",
+                 rtol=1e-9)
+
+
+def test_entropy_rate_of_a_uniform_chain_is_log_v_and_two_bits_for_four_symbols(corpus):
+    uniform = np.full((4, 4), 0.25)
+    assert_close(corpus.entropy_rate(uniform), np.log(4), "entropy_rate(uniform 4 x 4) in nats", rtol=1e-10)
+    assert_close(corpus.entropy_rate(uniform, base=2), 2.0, "entropy_rate(uniform 4 x 4, base=2) in bits", rtol=1e-10)
+
+
+def test_a_deterministic_cycle_has_entropy_rate_zero(corpus):
+    # 0 -> 1 -> 2 -> 0: every next symbol is certain; 0 log 0 counts as 0, not NaN
+    cycle = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert_close(corpus.entropy_rate(cycle), 0.0, "entropy_rate of a deterministic cycle", atol=1e-12)
+
+
+def test_entropy_rate_of_random_chains_matches_the_reference(corpus, ref, rng):
+    for n_symbols in (3, 6):
+        transition = ref.markov_chain(n_symbols, int(rng.integers(1 << 30)), concentration=0.7)
+        assert_close(corpus.entropy_rate(transition), ref.entropy_rate(transition),
+                     f"entropy_rate of a random {n_symbols}-symbol chain", rtol=1e-9)
+        assert_close(corpus.entropy_rate(transition, base=2), ref.entropy_rate(transition, base=2),
+                     f"entropy_rate(base=2) of a random {n_symbols}-symbol chain", rtol=1e-9)
+
+
+def test_entropy_rate_refuses_base_one(corpus):
+    corpus.entropy_rate(np.full((2, 2), 0.5))
+    assert_raises(ValueError, lambda: corpus.entropy_rate(np.full((2, 2), 0.5), base=1.0), "entropy_rate(base=1)")

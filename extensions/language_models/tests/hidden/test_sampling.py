@@ -1,0 +1,59 @@
+"""Hidden tests: bigram.sample, seeded and reproducible."""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+
+bg = module_fixture("language_models.bigram")
+
+pytestmark = pytest.mark.exercise("sampling")
+
+PROBS = np.array([
+    [0.1, 0.6, 0.3],
+    [0.5, 0.2, 0.3],
+    [0.3, 0.3, 0.4],
+])
+
+
+def test_sample_starts_with_start_and_has_the_requested_length(bg):
+    ids = expect_array(bg.sample(PROBS, 2, 9, seed=0), "sample(probs, start=2, length=9)", shape=(9,), kind="i")
+    if ids[0] != 2 or ids.min() < 0 or ids.max() > 2:
+        raise AssertionError(f"sample: expected ids in [0, 3) starting with 2, got {ids.tolist()}")
+
+
+def test_the_same_seed_gives_the_same_text(bg, rng):
+    seed = int(rng.integers(1 << 30))
+    first = bg.sample(PROBS, 0, 40, seed=seed)
+    second = bg.sample(PROBS, 0, 40, seed=seed)
+    if not np.array_equal(first, second):
+        raise AssertionError(f"sample with seed {seed} twice: got two different texts; use np.random.default_rng(seed)")
+
+
+def test_different_seeds_give_different_texts(bg, rng):
+    seed = int(rng.integers(1 << 30))
+    a = bg.sample(PROBS, 0, 40, seed=seed)
+    b = bg.sample(PROBS, 0, 40, seed=seed + 1)
+    if np.array_equal(a, b):
+        raise AssertionError(f"sample with seeds {seed} and {seed + 1} gave the same 40 ids")
+
+
+def test_a_deterministic_table_gives_the_cycle(bg):
+    cycle = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    ids = bg.sample(cycle, 1, 9, seed=3)
+    assert_close(np.asarray(ids, dtype=np.float64), np.array([1, 3, 2, 0, 1, 3, 2, 0, 1]),
+                 "sample of the cycle 1 -> 3 -> 2 -> 0 -> 1")
+
+
+def test_transition_frequencies_of_a_long_sample_match_the_table(bg, rng):
+    # each row has ~3000 draws: frequencies within 0.04 of the probabilities (about 4 standard errors)
+    ids = bg.sample(PROBS, 0, 9000, seed=int(rng.integers(1 << 30)))
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (ids[:-1], ids[1:]), 1)
+    assert_close(counts / counts.sum(axis=1, keepdims=True), PROBS,
+                 "transition frequencies of 9000 sampled ids (rows: previous id)", rtol=0, atol=0.04)
+
+
+def test_sample_refuses_a_start_outside_the_vocabulary(bg):
+    bg.sample(PROBS, 1, 3, seed=0)
+    assert_raises(ValueError, lambda: bg.sample(PROBS, 3, 5, seed=0), "sample(start=3) with 3 tokens")

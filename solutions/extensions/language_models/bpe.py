@@ -1,0 +1,153 @@
+"""Byte-pair encoding (Sennrich et al., 2016): learn a vocabulary of frequent character strings.
+
+Start from the characters of the training text, one id each (sorted, so the ids never depend
+on the order characters first appear). Then repeat ``n_merges`` times: find the most frequent
+pair of adjacent ids, give it a new id, and replace every occurrence of the pair by the new id.
+Frequent words and word pieces end up as single tokens; rare ones stay spelled out, so any text
+over the same characters can still be encoded, and decoding is just concatenation.
+
+This version works on the whole text as one sequence: a merge may cross a space (" the" can
+become one token). Sennrich's original splits the text into words first; GPT-2 splits it with
+a regular expression. Both only restrict which pairs may merge.
+
+Data kept as plain lists: ``vocab`` is a list of str (id -> the text of the token), ``merges``
+a list of (left id, right id) pairs in the order they were learned; merge i created id
+``len(vocab) - len(merges) + i``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import shape_str
+
+
+def _as_ids(ids, name: str = "ids") -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-d array of token ids, got shape {shape_str(arr.shape)}")
+    if arr.size and arr.dtype.kind not in "iu":
+        raise ValueError(f"{name}: expected integer token ids, got dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name}: token ids must be >= 0, got {int(arr.min())}")
+    return arr.astype(np.int64)
+
+
+# -- Exercise 6: one step of BPE ------------------------------------------------------------------
+
+
+def most_frequent_pair(ids: np.ndarray) -> tuple[int, int, int]:
+    """The adjacent pair that occurs most often in ``ids``, and how often.
+
+    ids: (N,) non-negative integers, N >= 2 -> (left, right, count). Every position counts, also
+    overlapping ones ([7, 7, 7] holds the pair (7, 7) twice). Ties go to the smallest pair in
+    (left, right) order, so training never depends on dictionary order or chance.
+    Raises ValueError for fewer than 2 ids.
+    """
+    ### BEGIN SOLUTION
+    ids = _as_ids(ids)
+    if ids.size < 2:
+        raise ValueError(f"ids: a pair needs at least 2 token ids, got {ids.size}")
+    base = int(ids.max()) + 1
+    codes = ids[:-1] * base + ids[1:]  # one integer per adjacent pair, ordered like (left, right)
+    pairs, counts = np.unique(codes, return_counts=True)  # pairs sorted ascending
+    best = int(np.argmax(counts))  # argmax returns the first maximum: the smallest tied pair
+    return int(pairs[best] // base), int(pairs[best] % base), int(counts[best])
+    ### END SOLUTION
+
+
+def merge_pair(ids: np.ndarray, pair: tuple[int, int], new_id: int) -> np.ndarray:
+    """Replace every occurrence of ``pair`` in ``ids`` by ``new_id``, scanning left to right.
+
+    ids: (N,) -> (M,) int64 with M = N - (number of replacements). Occurrences do not overlap:
+    the pair (7, 7) in [7, 7, 7] is replaced once, at the left, giving [new_id, 7].
+    ``ids`` itself is not modified. A plain loop over the positions is fine.
+    """
+    ### BEGIN SOLUTION
+    ids = _as_ids(ids)
+    left, right = int(pair[0]), int(pair[1])
+    candidates = np.flatnonzero((ids[:-1] == left) & (ids[1:] == right))
+    chosen = []
+    last = -2
+    for i in candidates:  # skip a candidate that overlaps the one just taken
+        if i > last + 1:
+            chosen.append(i)
+            last = i
+    chosen = np.array(chosen, dtype=np.int64)
+    out = ids.copy()
+    keep = np.ones(ids.size, dtype=bool)
+    out[chosen] = new_id
+    keep[chosen + 1] = False
+    return out[keep]
+    ### END SOLUTION
+
+
+# -- Exercise 7: train, encode, decode ------------------------------------------------------------
+
+
+def train_bpe(text: str, n_merges: int) -> tuple[list[str], list[tuple[int, int]]]:
+    """Learn ``n_merges`` merges from ``text``.
+
+    -> (vocab, merges): vocab = sorted(set(text)) followed by one string per merge (the two
+    merged strings concatenated), merges = the (left id, right id) pairs in the order learned.
+    Merge i always takes :func:`most_frequent_pair` of the current ids (ties to the smallest pair)
+    and creates id len(base) + i. Raises ValueError for an empty text, a negative or non-integer
+    n_merges, or more merges than the text allows (it is down to a single token).
+    """
+    ### BEGIN SOLUTION
+    if not isinstance(text, str) or len(text) == 0:
+        raise ValueError("text: cannot train BPE on an empty corpus")
+    if isinstance(n_merges, bool) or not isinstance(n_merges, (int, np.integer)) or n_merges < 0:
+        raise ValueError(f"n_merges must be an integer >= 0, got {n_merges!r}")
+    vocab = sorted(set(text))
+    index = {c: i for i, c in enumerate(vocab)}
+    ids = np.array([index[c] for c in text], dtype=np.int64)
+    merges: list[tuple[int, int]] = []
+    for i in range(int(n_merges)):
+        if ids.size < 2:
+            raise ValueError(f"n_merges: the text is a single token after {i} merges, cannot make {n_merges}")
+        left, right, _ = most_frequent_pair(ids)
+        new_id = len(vocab)
+        ids = merge_pair(ids, (left, right), new_id)
+        merges.append((left, right))
+        vocab.append(vocab[left] + vocab[right])
+    return vocab, merges
+    ### END SOLUTION
+
+
+def bpe_encode(text: str, vocab: list[str], merges: list[tuple[int, int]]) -> np.ndarray:
+    """Encode ``text`` with a trained BPE: characters to base ids, then every merge in order.
+
+    -> ids: (M,) int64, M <= len(text). Raises ValueError naming the first character of ``text``
+    that is not in the base vocabulary (BPE has no unknown token: train on text that holds every
+    character you will encode). The empty text gives an empty array.
+    """
+    ### BEGIN SOLUTION
+    n_base = len(vocab) - len(merges)
+    if n_base < 1:
+        raise ValueError(f"vocab and merges disagree: {len(vocab)} tokens cannot hold {len(merges)} merges")
+    index = {c: i for i, c in enumerate(vocab[:n_base])}
+    unknown = [c for c in text if c not in index]
+    if unknown:
+        raise ValueError(f"text: character {unknown[0]!r} is not in the BPE base vocabulary")
+    ids = np.array([index[c] for c in text], dtype=np.int64)
+    for i, (left, right) in enumerate(merges):
+        if ids.size < 2:
+            break
+        ids = merge_pair(ids, (left, right), n_base + i)
+    return ids
+    ### END SOLUTION
+
+
+def bpe_decode(ids: np.ndarray, vocab: list[str]) -> str:
+    """Ids: (M,) in [0, len(vocab)) -> the text, the tokens' strings concatenated.
+
+    bpe_decode(bpe_encode(text, vocab, merges), vocab) == text for every text over the base
+    characters. Raises ValueError for an id outside the vocabulary.
+    """
+    ### BEGIN SOLUTION
+    ids = _as_ids(ids)
+    if ids.size and ids.max() >= len(vocab):
+        raise ValueError(f"ids: token id {int(ids.max())} is out of range for a vocabulary of {len(vocab)}")
+    return "".join(vocab[i] for i in ids)
+    ### END SOLUTION
