@@ -9,7 +9,7 @@ DEPS := $(VENV)/.deps-installed
 PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models
 
 .DEFAULT_GOAL := help
-.PHONY: help setup grade check test stubs clean gradescope notebooks release autograde lab
+.PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -64,6 +64,9 @@ lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgr
 	@cd "$(or $(DIR),.)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" FPAI_ROOT="$(CURDIR)" \
 		PYTHONPATH="$(CURDIR):$(CURDIR)/extensions$${PYTHONPATH:+:$$PYTHONPATH}" \
 		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(ARGS)
+
+bench: $(DEPS) ## measure grading and reference-code speed; report in bench/results/
+	@$(PY) bench/run.py $(ARGS)
 
 gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
 	@$(PY) -m grader.gradescope build $(if $(OUT),--out "$(OUT)")
