@@ -36,7 +36,7 @@ grade: $(DEPS) ## grade your work (all phases) and print the progress table
 ifdef SUBMISSIONS
 	@$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(if $(JOBS),--jobs $(JOBS))
 else
-	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)")
+	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)") $(if $(DECOUPLED),--decoupled)
 endif
 
 check: $(DEPS) ## run the public tests of PHASE on your work

@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {grade,batch,check,stubs}``; the Makefile calls these."""
+"""Command line: ``python -m grader {grade,batch,check,stubs,notebooks}``; the Makefile calls these."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.grade import grade
 
     try:
-        result = grade(args.target, args.phase or None, seed=args.seed, call_timeout=args.call_timeout)
+        result = grade(args.target, args.phase or None, seed=args.seed, call_timeout=args.call_timeout,
+                       decoupled=args.decoupled)
     except (FileNotFoundError, ValueError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +71,12 @@ def _stubs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebooks(args: argparse.Namespace) -> int:
+    from grader import notebooks
+
+    return notebooks.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade and run the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", default=None, help="also write the results to this JSON file")
     grade.add_argument("--seed", type=int, default=0, help="seed of the random test inputs (default 0)")
     grade.add_argument("--call-timeout", type=float, default=10.0, help="seconds one call of the target may take")
+    grade.add_argument("--decoupled", action="store_true",
+                       help="grade each phase against the reference of the phases before it (one early bug "
+                            "does not block the rest)")
     grade.add_argument("--quiet", action="store_true", help="print no table")
     grade.set_defaults(run=_grade)
 
@@ -100,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     stub = sub.add_parser("stubs", help="write the phase stubs from solutions/ (or --check they are in sync)")
     stub.add_argument("--check", action="store_true")
     stub.set_defaults(run=_stubs)
+
+    books = sub.add_parser("notebooks", help="write the workbooks (or --check them); release or autograde a course")
+    books.add_argument("action", nargs="?", default="write", choices=["write", "release", "autograde"],
+                       help="write: the workbooks from grader/workbook_sources (default); release: the nbgrader "
+                            "course and the student release; autograde: grade the course's submitted/")
+    books.add_argument("--check", action="store_true", help="only compare the committed workbooks (write)")
+    books.add_argument("--course", default="build/course", help="the nbgrader course directory")
+    books.add_argument("--out", default="build/release", help="where the student release goes (release)")
+    books.set_defaults(run=_notebooks)
     return parser
 
 

@@ -21,7 +21,9 @@ def gradable(names: list[str] | None = None) -> list[Phase]:
     return [p for p in phases if p.available]
 
 
-def run_pytest(target: Path, phases: list[Phase], seed: int, call_timeout: float) -> dict[str, pytest_plugin.TestRecord]:
+def run_pytest(
+    target: Path, phases: list[Phase], seed: int, call_timeout: float, decoupled: bool = False
+) -> dict[str, pytest_plugin.TestRecord]:
     import pytest
 
     args = [
@@ -31,6 +33,7 @@ def run_pytest(target: Path, phases: list[Phase], seed: int, call_timeout: float
         f"--target={target}",
         f"--grade-seed={seed}",
         f"--call-timeout={call_timeout}",
+        *(["--decoupled"] if decoupled else []),
         "--assert=plain",  # assertion rewriting would quote hidden-test source in messages
         "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no", "-p", "no:randomly",
@@ -44,11 +47,13 @@ def run_pytest(target: Path, phases: list[Phase], seed: int, call_timeout: float
 
 
 def grade(
-    target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0, call_timeout: float = 10.0
+    target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0, call_timeout: float = 10.0,
+    decoupled: bool = False,
 ) -> dict[str, Any]:
+    """Grade ``target``; ``decoupled`` grades each phase against the reference of the phases before it."""
     target_path = targets.resolve(target)
     phases = gradable(phase_names)
-    records = run_pytest(target_path, phases, seed, call_timeout) if phases else {}
+    records = run_pytest(target_path, phases, seed, call_timeout, decoupled) if phases else {}
     result: dict[str, Any] = {"target": targets.display_name(target_path), "score": 0.0, "max_score": 0.0, "phases": []}
     for phase in phases:
         mine = [r for r in records.values() if r.phase == phase.name]

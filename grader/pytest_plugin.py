@@ -65,10 +65,10 @@ class LocalBackend:
 class SandboxBackend:
     """The grader: one worker per phase over a private copy of the target."""
 
-    def __init__(self, target: Path, solutions: Path, call_timeout: float):
+    def __init__(self, target: Path, solutions: Path, call_timeout: float, decoupled: bool = False):
         self.call_timeout = call_timeout
+        self.target, self.decoupled = target, decoupled
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-target-"))
-        self.found = targets.prepare(target, self.workdir)
         self.workers: dict[str, Worker] = {}
         self.solutions = solutions.resolve()
         # The trusted reference is imported here, in the parent, from solutions/ only, and before
@@ -82,10 +82,26 @@ class SandboxBackend:
             if (self.solutions / phase.path / "__init__.py").exists():
                 self.reference(phase.name)
 
+    def _copy_for(self, phase: str) -> Path:
+        """The target copy a phase's worker sees: shared, or (decoupled) with the reference of the
+        phases before it."""
+        if not self.decoupled:
+            copy = self.workdir / "all"
+            if not copy.exists():
+                copy.mkdir()
+                targets.prepare(self.target, copy)
+            return copy
+        names = [p.name for p in PHASES]
+        before = frozenset(names[: names.index(phase)]) if phase in names else frozenset()
+        copy = self.workdir / phase
+        copy.mkdir()
+        targets.prepare(self.target, copy, reference_for=before, solutions=self.solutions)
+        return copy
+
     def load(self, name: str, timeout: float | None) -> Any:
         phase = name.split(".")[0]
         if phase not in self.workers:
-            self.workers[phase] = Worker(self.workdir, call_timeout=self.call_timeout)
+            self.workers[phase] = Worker(self._copy_for(phase), call_timeout=self.call_timeout)
         return RemoteModule(self.workers[phase], name, timeout)
 
     def reference(self, name: str) -> Any:
@@ -108,6 +124,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--solutions", default=str(SOLUTIONS), help="where the trusted reference lives")
     group.addoption("--grade-seed", type=int, default=0, help="seed of the random test inputs")
     group.addoption("--call-timeout", type=float, default=10.0, help="wall-clock seconds allowed per call")
+    group.addoption("--decoupled", action="store_true",
+                    help="grade each phase against the reference of the phases before it")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,7 +135,8 @@ def pytest_configure(config: pytest.Config) -> None:
     target = config.getoption("--target")
     if target:
         backend: Any = SandboxBackend(
-            targets.resolve(target), Path(config.getoption("--solutions")), config.getoption("--call-timeout")
+            targets.resolve(target), Path(config.getoption("--solutions")), config.getoption("--call-timeout"),
+            config.getoption("--decoupled"),
         )
     else:
         backend = LocalBackend()

@@ -41,11 +41,16 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     return skipped
 
 
-def prepare(target: Path, workdir: Path) -> list[str]:
-    """Copy the target's phase packages into ``workdir``; return the names found."""
+def prepare(target: Path, workdir: Path, reference_for: frozenset[str] = frozenset(),
+            solutions: Path | None = None) -> list[str]:
+    """Copy the target's phase packages into ``workdir``; return the names found.
+
+    Packages named in ``reference_for`` are copied from ``solutions`` instead (decoupled grading:
+    phase N against the reference of the phases before it).
+    """
     found = []
     for phase in PHASES:
-        source = target / phase.path
+        source = (solutions if phase.name in reference_for and solutions else target) / phase.path
         if source.is_dir() and not source.is_symlink():
             shutil.copytree(source, workdir / phase.name, ignore=_ignore)
             found.append(phase.name)

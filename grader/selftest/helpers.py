@@ -37,7 +37,7 @@ def replace_once(path: Path, old: str, new: str) -> None:
 
 
 def grade(target: Path, phases: list[str] | None = None, seed: int = 0, timeout: float | None = None,
-          wall: float = 300) -> dict:
+          wall: float = 300, decoupled: bool = False) -> dict:
     """Run ``python -m grader grade`` on ``target`` as a user would; return its JSON."""
     out = target.parent / f"{target.name}-result-{seed}.json"
     command = [sys.executable, "-m", "grader", "grade", "--target", str(target), "--json", str(out), "--quiet",
@@ -46,6 +46,8 @@ def grade(target: Path, phases: list[str] | None = None, seed: int = 0, timeout:
         command += ["--phase", name]
     if timeout is not None:
         command += ["--call-timeout", str(timeout)]
+    if decoupled:
+        command.append("--decoupled")
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=wall,
                           env={**os.environ, "NO_COLOR": "1"})
     if done.returncode != 0:

@@ -1,8 +1,9 @@
 """A broken target costs the points of what it breaks, with a clear message, and the run finishes."""
 
+import shutil
 import time
 
-from grader.selftest.helpers import copy_solutions, grade, phase_result
+from grader.selftest.helpers import copy_solutions, grade, phase_result, write_stubs
 
 
 def _grade_with(tmp_path, relative, text, timeout=None):
@@ -73,3 +74,15 @@ def test_an_empty_target_scores_zero_without_crashing(tmp_path):
     (tmp_path / "empty").mkdir()
     result = grade(tmp_path / "empty")
     assert result["score"] == 0 and result["max_score"] > 0
+
+
+def test_decoupled_grading_uses_the_reference_of_earlier_phases(tmp_path):
+    # phase 2 right, phase 0 left as stubs: phase 2 loses points, unless graded decoupled
+    target = write_stubs(tmp_path / "target")
+    solution = copy_solutions(tmp_path / "solutions")
+    shutil.rmtree(target / "phase2_attention")
+    shutil.copytree(solution / "phase2_attention", target / "phase2_attention")
+    coupled = phase_result(grade(target, phases=["phase2_attention"]), "phase2_attention")
+    assert coupled["score"] < coupled["max_score"]
+    decoupled = phase_result(grade(target, phases=["phase2_attention"], decoupled=True), "phase2_attention")
+    assert decoupled["complete"], [t["message"] for t in decoupled["tests"] if not t["passed"]]
