@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
-PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models
+PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models tiny_transformer distillation control
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab
@@ -63,7 +63,7 @@ autograde: $(DEPS) ## nbgrader: autograde COURSE's submitted/, export grades.csv
 lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgrader)
 	@cd "$(or $(DIR),.)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" FPAI_ROOT="$(CURDIR)" \
 		PYTHONPATH="$(CURDIR):$(CURDIR)/extensions$${PYTHONPATH:+:$$PYTHONPATH}" \
-		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(ARGS)
+		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 bench: $(DEPS) ## measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)

@@ -44,6 +44,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("phase2_attention", "phase2_attention", "Attention and multi-head attention", "6 h"),
     Phase("phase3_transformer", "phase3_transformer", "A Transformer block", "4 h"),
     Phase("language_models", "extensions/language_models", "Counting language models (bigrams, BPE)", "3 h"),
+    Phase("tiny_transformer", "extensions/tiny_transformer", "Extension A: train a tiny Transformer", "8-10 h"),
+    Phase("distillation", "extensions/distillation", "Extension B: distillation", "4-6 h"),
+    Phase("control", "extensions/control", "Extension C: a reward model and policy improvement", "4-6 h"),
 )
 
 
