@@ -86,7 +86,8 @@ def attention_backward(dout, cache: dict) -> tuple[np.ndarray, np.ndarray, np.nd
 
     Backward through out = A v, through A = softmax(S) row by row (dS = A * (dA - sum_j dA * A)),
     and through S = q k^T * scale. Masked positions have A = 0, so they pass no gradient; a fully
-    masked row passes none at all. Raises ValueError when dout's shape is not out's shape.
+    masked row passes none at all. Raises ValueError naming both shapes when dout's shape is not
+    out's shape.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE

@@ -114,7 +114,9 @@ def check_self_attention(x, params: dict, n_heads: int, mask=None, dout=None, se
     out, cache = multi_head_attention(x, x, params, n_heads, mask)
     dout = _upstream(out.shape, dout, seed)
     dx_q, dx_kv, _ = multi_head_attention_backward(dout, cache)
-    numeric = numerical_gradient(lambda y: float(np.sum(multi_head_attention(y, y, params, n_heads, mask)[0] * dout)), x)
+    numeric = numerical_gradient(
+        lambda y: float(np.sum(multi_head_attention(y, y, params, n_heads, mask)[0] * dout)), x
+    )
     return {"x": compare(dx_q + dx_kv, numeric)}
     ### END SOLUTION
 

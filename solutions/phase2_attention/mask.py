@@ -81,7 +81,9 @@ def combine_masks(a, b) -> np.ndarray | None:
             continue
         m = np.asarray(m)
         if m.dtype != np.bool_:
-            raise ValueError(f"combine_masks: mask {name} must be a bool array (True = may attend), got dtype {m.dtype}")
+            raise ValueError(
+                f"combine_masks: mask {name} must be a bool array (True = may attend), got dtype {m.dtype}"
+            )
         masks.append(m)
     if not masks:
         return None

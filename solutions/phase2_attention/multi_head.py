@@ -34,7 +34,9 @@ def head_size(d_model: int, n_heads: int) -> int:
     if isinstance(d_model, bool) or not isinstance(d_model, (int, np.integer)) or d_model < 1:
         raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
     if d_model % n_heads:
-        raise ValueError(f"d_model = {d_model} is not divisible by n_heads = {n_heads}: every head needs the same width")
+        raise ValueError(
+            f"d_model = {d_model} is not divisible by n_heads = {n_heads}: every head needs the same width"
+        )
     return int(d_model // n_heads)
 
 
@@ -170,7 +172,7 @@ def multi_head_attention_backward(dout, cache: dict) -> tuple[np.ndarray, np.nda
     dict with the keys of params ("wq", "bq", ..., "bo"), each shaped like its parameter.
     A weight gradient sums over batch and time: dW = sum_{b,t} x[b, t]^T dy[b, t]; a bias gradient
     is dy summed over batch and time. For self-attention (x_q = x_kv = x) the gradient of x is
-    dx_q + dx_kv. Raises ValueError when dout's shape is not out's shape.
+    dx_q + dx_kv. Raises ValueError naming both shapes when dout's shape is not out's shape.
     """
     dout = as_float_array(dout, "dout")
     ### BEGIN SOLUTION

@@ -78,13 +78,15 @@ MUTANTS = [
     ),
     Mutant(
         "softmax_backward_without_the_row_sum", ATT,
-        "    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))  # softmax, row by row\n",
+        "    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))"
+        "  # softmax, row by row\n",
         "    dscores = weights * dweights\n",
         "the softmax backward keeps only the diagonal of its Jacobian",
     ),
     Mutant(
         "softmax_backward_summed_over_the_wrong_axis", ATT,
-        "    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))  # softmax, row by row\n",
+        "    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))"
+        "  # softmax, row by row\n",
         "    dscores = weights * (dweights - np.sum(dweights * weights, axis=-2, keepdims=True))\n",
         "the softmax backward sums over queries instead of keys",
     ),

@@ -126,7 +126,8 @@ def test_attention_loops_survives_scores_of_1000(att):
 @pytest.mark.exercise("attention_loops")
 def test_attention_loops_works_with_batch_and_head_axes(att, rng):
     q, k, v = qkv(rng, lead=(B, 3))
-    assert_close(att.attention_loops(q, k, v), naive_attention(q, k, v)[0], "attention_loops with q of shape (2, 3, 3, 5)")
+    assert_close(att.attention_loops(q, k, v), naive_attention(q, k, v)[0],
+                 "attention_loops with q of shape (2, 3, 3, 5)")
 
 
 # -- attention (vectorised) ----------------------------------------------------------------------

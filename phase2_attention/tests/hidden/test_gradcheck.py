@@ -16,6 +16,7 @@ ref_mh = reference_fixture("phase2_attention.multi_head")
 
 pytestmark = pytest.mark.exercise("gradcheck")
 
+REPORT_KEYS = {"rel_error", "abs_error", "passed", "analytic", "numeric"}
 NAMES = ("wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo")
 CHECK_NAMES = (
     "attention",
@@ -33,7 +34,7 @@ def expect_reports(reports, keys, what):
         raise AssertionError(f"{what}: expected a dict of reports with keys {sorted(keys)}, got {got}")
     for key in keys:
         report = reports[key]
-        if not isinstance(report, dict) or not {"rel_error", "abs_error", "passed", "analytic", "numeric"} <= set(report):
+        if not isinstance(report, dict) or not REPORT_KEYS <= set(report):
             raise AssertionError(f"{what}[{key!r}]: a report needs rel_error, abs_error, passed, analytic, numeric "
                                  "(use compare)")
         if report["passed"] is not True:
@@ -79,7 +80,8 @@ def test_check_multi_head_attention_reports_every_input_and_weight(gc, ref_mh, r
     dout = rng.normal(size=(2, 3, 6))
     reports = expect_reports(gc.check_multi_head_attention(x_q, x_kv, p, 2, mask, dout), ("x_q", "x_kv") + NAMES,
                              "check_multi_head_attention")
-    dx_q, dx_kv, grads = ref_mh.multi_head_attention_backward(dout, ref_mh.multi_head_attention(x_q, x_kv, p, 2, mask)[1])
+    _, cache = ref_mh.multi_head_attention(x_q, x_kv, p, 2, mask)
+    dx_q, dx_kv, grads = ref_mh.multi_head_attention_backward(dout, cache)
     same_as_truth(reports["x_q"], dx_q, "check_multi_head_attention['x_q']")
     same_as_truth(reports["x_kv"], dx_kv, "check_multi_head_attention['x_kv']")
     for name in NAMES:
