@@ -21,8 +21,10 @@ class Mutant:
     bug: str  # the mistake it stands for, in a student's words
 
     @property
-    def phase(self) -> str:
-        return self.file.split("/")[0]
+    def package(self) -> str:
+        """The package the mutated file belongs to ("phase0_math", "language_models" ...)."""
+        parts = self.file.split("/")
+        return parts[1] if parts[0] == "extensions" else parts[0]
 
 
 def all_mutants() -> list[Mutant]:
