@@ -1,0 +1,365 @@
+"""The nbgrader side of the course: a course directory, the student release, autograding.
+
+``make release`` (:func:`release_command`) builds an nbgrader course directory from the repository,
+one assignment per phase, and writes the student release:
+
+    <course>/nbgrader_config.py         written here; also read by nbgrader's own command line
+    <course>/source/<pkg>/              the stubs, the public tests, the reading guide and the source
+                                        workbook (solution cells, hidden tests). Never the reference
+                                        modules, never tests/hidden.
+    <course>/release/<pkg>/             nbgrader's generate_assignment output
+    <out>/                              the student release: <out>/<path> per phase (the release
+                                        folder above; a phase without a workbook as stubs + public
+                                        tests), and what ``make check`` needs (grader/ minus the
+                                        self-tests and the workbook sources, Makefile, pyproject.toml,
+                                        README.md).
+
+At autograde nbgrader copies every non-notebook file of ``source/<pkg>`` over the submission; the
+student's modules are listed in ``Autograde.exclude_overwriting`` so their work survives.
+
+``make autograde`` (:func:`autograde_command`) runs nbgrader's autograde over every
+``<course>/submitted/<student>/<pkg>``, exports the gradebook to ``<course>/grades.csv`` and
+generates feedback in ``<course>/feedback/`` with hidden tests removed from test cells and
+tracebacks cut to their last line (:class:`HideHiddenTests`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import grader.notebooks  # noqa: F401, I001 (first: it keeps nbformat's import light)
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+from grader.notebooks import NOTEBOOK, source_path, workbook_phases
+from grader.phases import PHASES, REPO, Phase, by_name
+
+MARKER = ".course-release"  # written into a release folder, so a rebuild may replace it
+SUPPORT_FILES = ["Makefile", "pyproject.toml", "README.md", ".gitignore", "extensions/README.md"]
+# The instructor's tools stay behind: the self-tests, the workbook sources (answers, hidden tests)
+# and the workbook/nbgrader machinery (it quotes the markers).
+GRADER_SKIP = {"selftest", "workbook_sources", "__pycache__", "notebooks.py", "release.py"}
+_COPY_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache")
+
+
+class NbgraderFailed(RuntimeError):
+    pass
+
+
+# -- nbgrader --------------------------------------------------------------------------------------
+
+
+def _student_modules(folder: Path) -> list[str]:
+    """The files of a phase package a student writes: every module outside tests/."""
+    return sorted(
+        str(p.relative_to(folder)) for p in folder.rglob("*.py")
+        if "tests" not in p.relative_to(folder).parts and "__pycache__" not in p.parts
+    )
+
+
+def config_text(course: Path, exclude: dict[str, list[str]]) -> str:
+    return f'''"""nbgrader configuration of this course, written by `make release` ({REPO.name}/grader/release.py)."""
+import os
+import sys
+
+sys.path.insert(0, {str(REPO)!r})  # the course repository: grader.release below, and the hidden tests
+os.environ.setdefault("FPAI_ROOT", {str(REPO)!r})  # the workbooks grade with this repository's grader
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
+c.CourseDirectory.root = {str(course)!r}
+c.CourseDirectory.db_url = {"sqlite:///" + str(course / "gradebook.db")!r}
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache"]
+
+# The student's modules survive autograde (nbgrader would overwrite them with the stubs).
+c.Autograde.exclude_overwriting = {exclude!r}
+
+# The last cell of a workbook runs the grader: give it time.
+c.Execute.timeout = 900
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+# Feedback shows neither the hidden tests nor the tracebacks that would quote them.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "grader.release.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+'''
+
+
+def write_config(course: Path, phases: list[Phase], exclude: dict[str, list[str]] | None = None) -> Path:
+    course.mkdir(parents=True, exist_ok=True)
+    if exclude is None:
+        exclude = {p.name: _student_modules(course / "source" / p.name) for p in phases}
+    path = course / "nbgrader_config.py"
+    path.write_text(config_text(course.resolve(), exclude))
+    return path
+
+
+_HEAD: list[str] = []
+
+
+def _alembic_head() -> str:
+    """nbgrader's gradebook schema version, read in-process (nbgrader starts an `alembic heads`
+    process for it whenever it creates a gradebook: a second of start-up)."""
+    if not _HEAD:
+        import nbgrader
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+        _HEAD.append(str(ScriptDirectory.from_config(config).get_current_head()))
+    return _HEAD[0]
+
+
+def open_api(course: Path) -> Any:
+    """nbgrader's API on a course directory, configured by its nbgrader_config.py only."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    # nbgrader runs the `alembic` command of its own environment to open a gradebook
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = _alembic_head
+    course = course.resolve()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.NbGraderAPI.log_level = "ERROR"
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api.log.setLevel("ERROR")
+    return api
+
+
+def _checked(result: dict, what: str) -> dict:
+    """nbgrader's API reports failure as ``success: False`` and exits 0: turn that into an error."""
+    if not result.get("success"):
+        detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
+        raise NbgraderFailed(f"nbgrader {what} failed:\n{detail.strip()[-4000:]}")
+    return result
+
+
+def generate(api: Any, assignment: str) -> None:
+    release = Path(api.coursedir.root) / "release" / assignment
+    if release.exists():
+        shutil.rmtree(release)
+    _checked(api.generate_assignment(assignment, force=True, create=True), f"generate_assignment {assignment}")
+    if not (release / NOTEBOOK).is_file():
+        raise NbgraderFailed(f"nbgrader generate_assignment {assignment} wrote no {release / NOTEBOOK}")
+
+
+# -- the course directory and the release ---------------------------------------------------------
+
+
+def released_phases() -> list[Phase]:
+    """Every phase whose stubs are in the repository, in course order."""
+    return [p for p in PHASES if (REPO / p.path / "__init__.py").is_file()]
+
+
+def _phase_files(phase: Phase, dest: Path) -> None:
+    """A phase as a student gets it: stubs, public tests, reading guide (no hidden tests, no notebook)."""
+    source = REPO / phase.path
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        skipped = set(_COPY_SKIP(directory, names))
+        here = Path(directory)
+        for name in names:
+            if here == source / "tests" and name == "hidden":
+                skipped.add(name)
+            if here == source and name == NOTEBOOK:
+                skipped.add(name)
+            if (here / name).is_symlink():
+                skipped.add(name)
+        return skipped
+
+    shutil.copytree(source, dest, ignore=skip)
+
+
+def build_course(course: Path) -> list[Phase]:
+    """Write source/<pkg> for every phase with a workbook, the config, and run generate_assignment."""
+    phases = [p for p in workbook_phases() if p in released_phases()]
+    for phase in phases:
+        folder = course / "source" / phase.name
+        if folder.exists():
+            shutil.rmtree(folder)
+        _phase_files(phase, folder)
+        shutil.copy(source_path(phase), folder / NOTEBOOK)
+    write_config(course, phases)
+    api = open_api(course)
+    for phase in phases:
+        generate(api, phase.name)
+    return phases
+
+
+def _clear(out: Path) -> None:
+    if out.exists():
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise NbgraderFailed(f"{out} exists and is not a release written by make release; choose another OUT")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+
+def write_release(course: Path, out: Path, with_workbook: list[Phase]) -> list[str]:
+    """The student's copy of the course: one folder per phase, plus what make check needs."""
+    _clear(out)
+    (out / MARKER).write_text("written by make release; safe to delete\n")
+    written = []
+    for phase in released_phases():
+        dest = out / phase.path
+        if phase in with_workbook:
+            shutil.copytree(course / "release" / phase.name, dest, ignore=_COPY_SKIP)
+        else:
+            _phase_files(phase, dest)
+        written.append(phase.path)
+    for name in SUPPORT_FILES:
+        if (REPO / name).is_file():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO / name, out / name)
+    shutil.copytree(REPO / "grader", out / "grader",
+                    ignore=lambda d, names: {n for n in names if n in GRADER_SKIP or n.endswith(".pyc")})
+    return written
+
+
+def release(course: Path, out: Path) -> dict[str, Any]:
+    course, out = course.resolve(), out.resolve()
+    if out == REPO or REPO.is_relative_to(out) or out.is_relative_to(course):
+        raise NbgraderFailed(f"OUT={out} would overwrite the repository or the course; choose another folder")
+    phases = build_course(course)
+    written = write_release(course, out, phases)
+    return {"course": course, "out": out, "workbooks": [p.name for p in phases], "phases": written}
+
+
+def release_command(course: Path, out: Path) -> int:
+    start = time.perf_counter()
+    try:
+        done = release(course, out)
+    except NbgraderFailed as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 1
+    print(f"nbgrader course: {done['course']} (assignments: {', '.join(done['workbooks']) or 'none'})")
+    print(f"student release: {done['out']} ({', '.join(done['phases'])})")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+# -- autograde, export, feedback ------------------------------------------------------------------
+
+
+class HideHiddenTests(Preprocessor):
+    """Feedback preprocessor: test cells lose their hidden-test regions and error tracebacks (which
+    quote the failing line) are cut to ``Error: message``."""
+
+    enabled = Bool(True).tag(config=True)  # nbconvert registers preprocessors named in config disabled
+
+    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution"):
+            return cell, resources
+        if meta.get("grade") or meta.get("locked"):
+            kept, hidden = [], False
+            for line in cell.source.split("\n"):
+                if "BEGIN HIDDEN TESTS" in line:
+                    hidden = True
+                elif "END HIDDEN TESTS" in line:
+                    hidden = False
+                elif not hidden:
+                    kept.append(line)
+            cell.source = "\n".join(kept)
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    message = str(output.get("evalue", "")).strip()
+                    output["traceback"] = [f"{output.get('ename', 'Error')}: {message}" if message
+                                           else f"{output.get('ename', 'Error')}"]
+        return cell, resources
+
+
+def submissions(course: Path) -> list[tuple[str, str]]:
+    """(assignment, student) for every folder submitted/<student>/<assignment>, in course order."""
+    found = []
+    folder = course / "submitted"
+    students = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    for phase in PHASES:
+        for student in students:
+            if (folder / student / phase.name).is_dir():
+                found.append((phase.name, student))
+    return found
+
+
+def export_csv(api: Any, dest: Path) -> Path:
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    plugin = CsvExportPlugin(to=str(dest))
+    gradebook = api.gradebook
+    try:
+        plugin.export(gradebook)
+    finally:
+        gradebook.close()
+    return dest
+
+
+def scores(api: Any) -> dict[tuple[str, str], dict[str, float]]:
+    """(assignment, student) -> {"score", "max_score", "<grade_id>": score ...} from the gradebook."""
+    table: dict[tuple[str, str], dict[str, float]] = {}
+    gradebook = api.gradebook
+    try:
+        for assignment in gradebook.assignments:
+            for submission in assignment.submissions:
+                row = {"score": float(submission.score), "max_score": float(submission.max_score)}
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        row[grade.name] = float(grade.score)
+                table[(assignment.name, submission.student.id)] = row
+    finally:
+        gradebook.close()
+    return table
+
+
+def autograde(course: Path) -> dict[str, Any]:
+    course = course.resolve()
+    if not (course / "nbgrader_config.py").is_file():
+        raise NbgraderFailed(f"{course} is not a course directory (no nbgrader_config.py): run make release first")
+    os.environ["FPAI_ROOT"] = str(REPO)  # the workbooks' last cell grades with this repository's grader
+    api = open_api(course)
+    todo = submissions(course)
+    if not todo:
+        raise NbgraderFailed(f"nothing to grade: no {course}/submitted/<student>/<assignment> folder")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy session notices from inside nbgrader
+        for assignment, student in todo:
+            by_name(assignment)
+            _checked(api.autograde(assignment, student, force=True, create=True), f"autograde {assignment} {student}")
+        csv_path = export_csv(api, course / "grades.csv")
+        for assignment, student in todo:
+            _checked(api.generate_feedback(assignment, student, force=True),
+                     f"generate_feedback {assignment} {student}")
+        table = scores(api)
+    return {"graded": todo, "csv": csv_path, "scores": table}
+
+
+def autograde_command(course: Path) -> int:
+    start = time.perf_counter()
+    try:
+        done = autograde(course)
+    except NbgraderFailed as exc:
+        print(f"autograde: {exc}", file=sys.stderr)
+        return 1
+    for (assignment, student), row in sorted(done["scores"].items()):
+        print(f"  {student:<20} {assignment:<20} {row['score']:6.2f} / {row['max_score']:g}")
+    print(f"gradebook: {done['csv']}; feedback: {course.resolve() / 'feedback'}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
