@@ -165,6 +165,30 @@ MUTANTS = [
         "x_kv feeds keys and values, but only the key path is back-propagated",
     ),
     Mutant(
+        "dx_q_without_the_transpose", MH,
+        "    dx_q = dq @ p[\"wq\"].T\n",
+        "    dx_q = dq @ p[\"wq\"]\n",
+        "the input gradient multiplies by w instead of w^T (square, so the shape hides it)",
+    ),
+    Mutant(
+        "query_weight_gradient_from_x_kv", MH,
+        "    for name, x, dy in ((\"q\", x_q, dq), (\"k\", x_kv, dk), (\"v\", x_kv, dv)):\n",
+        "    for name, x, dy in ((\"q\", x_kv, dq), (\"k\", x_kv, dk), (\"v\", x_kv, dv)):\n",
+        "dwq built from the key/value input (only right for self-attention)",
+    ),
+    Mutant(
+        "three_d_mask_without_a_head_axis", MH,
+        "    heads, att_cache = attention(q, k, v, head_mask(mask))  # (B, H, Tq, d_head)\n",
+        "    heads, att_cache = attention(q, k, v, mask)  # (B, H, Tq, d_head)\n",
+        "a (B, 1, Tk) padding mask lined up with the head axis instead of the batch axis",
+    ),
+    Mutant(
+        "combine_masks_with_or", MASK,
+        "    return np.logical_and(masks[0], masks[1])\n",
+        "    return np.logical_or(masks[0], masks[1])\n",
+        "combining masks lets through what either allows",
+    ),
+    Mutant(
         "init_with_unit_variance", MH,
         "        params[\"w\" + name] = rng.normal(0.0, 1.0 / np.sqrt(d_model), size=(d_model, d_model))\n",
         "        params[\"w\" + name] = rng.normal(0.0, 1.0, size=(d_model, d_model))\n",
