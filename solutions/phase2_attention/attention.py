@@ -61,10 +61,10 @@ def attention_loops(q, k, v, mask=None) -> np.ndarray:
     ### BEGIN SOLUTION
     t_q, d_k = q.shape[-2:]
     t_k, d_v = v.shape[-2:]
-    full_mask = None
+    allowed = None
     if mask is not None:
-        # shape checks and -inf come from apply_mask; broadcast once so every (b, i, j) can be read
-        full_mask = np.isfinite(apply_mask(np.zeros(q.shape[:-2] + (t_q, t_k)), mask))
+        # apply_mask checks the mask's shape; a position is allowed where it left the score finite
+        allowed = np.isfinite(apply_mask(np.zeros(q.shape[:-2] + (t_q, t_k)), mask))  # (..., Tq, Tk)
     scale = 1.0 / np.sqrt(d_k)
     out = np.zeros(q.shape[:-2] + (t_q, d_v))
     for b in np.ndindex(q.shape[:-2]):
@@ -72,9 +72,9 @@ def attention_loops(q, k, v, mask=None) -> np.ndarray:
             scores = np.empty(t_k)
             for j in range(t_k):
                 scores[j] = np.dot(q[b][i], k[b][j]) * scale
-            if full_mask is not None:
-                scores = apply_mask(scores, full_mask[b][i])
-                if not full_mask[b][i].any():
+            if allowed is not None:
+                scores = apply_mask(scores, allowed[b][i])
+                if not allowed[b][i].any():
                     continue  # a fully masked row: weights 0, output 0
             weights = softmax(scores)
             row = np.zeros(d_v)

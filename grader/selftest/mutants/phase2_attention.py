@@ -123,7 +123,7 @@ MUTANTS = [
     ),
     Mutant(
         "attention_loops_fully_masked_row_not_skipped", ATT,
-        "                if not full_mask[b][i].any():\n"
+        "                if not allowed[b][i].any():\n"
         "                    continue  # a fully masked row: weights 0, output 0\n",
         "",
         "the loop version runs softmax on an all -inf row",
