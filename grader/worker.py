@@ -27,6 +27,30 @@ def _load_by_path(name, filename):
     return module
 
 
+class _InputModified(AssertionError):
+    pass
+
+
+def _array_copies(args, kwargs):
+    """Copies of the array arguments, to notice a function that writes into its inputs."""
+    import numpy as np
+
+    named = {f"argument {i + 1}": a for i, a in enumerate(args)}
+    named.update({f"argument {k!r}": v for k, v in kwargs.items()})
+    for name, value in list(named.items()):  # one level into dicts (parameters) and sequences
+        if isinstance(value, dict):
+            named.update({f"{name}[{k!r}]": v for k, v in value.items()})
+        elif isinstance(value, (list, tuple)):
+            named.update({f"{name}[{i}]": v for i, v in enumerate(value)})
+    return {name: (a, a.copy()) for name, a in named.items() if type(a) is np.ndarray}
+
+
+def _same(array, copy):
+    import numpy as np
+
+    return array.shape == copy.shape and np.array_equal(array, copy, equal_nan=True)
+
+
 def main(target_dir):
     # The protocol owns the original stdin/stdout; whatever the student prints goes to stderr.
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -76,7 +100,16 @@ def main(target_dir):
             return {"file": os.path.realpath(module.__file__)}
         function = getattr(module, request["name"])
         if op == "call":
-            return function(*request["args"], **request["kwargs"])
+            args, kwargs = request["args"], request["kwargs"]
+            before = _array_copies(args, kwargs)
+            value = function(*args, **kwargs)
+            changed = [name for name, (array, copy) in before.items() if not _same(array, copy)]
+            if changed:
+                raise _InputModified(
+                    f"{request['name']} modified its input {', '.join(changed)}; course functions must not "
+                    "change their arguments (work on a copy: x = x.copy(), or build a new array)"
+                )
+            return value
         if op == "map":
             return [function(*args, **kwargs) for args, kwargs in request["calls"]]
         raise ValueError(f"unknown op {op!r}")

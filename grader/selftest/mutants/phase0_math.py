@@ -82,6 +82,12 @@ MUTANTS = [
         "standardising with the sample (N - 1) standard deviation",
     ),
     Mutant(
+        "softmax_shifts_its_input_in_place", "phase0_math/softmax.py",
+        "    shifted = x - x.max(axis=axis, keepdims=True)\n    e = np.exp(shifted)\n",
+        "    x -= x.max(axis=axis, keepdims=True)\n    e = np.exp(x)\n",
+        "softmax subtracts the maximum from the caller's array (values right, input destroyed)",
+    ),
+    Mutant(
         "cross_entropy_uses_log_of_softmax", "phase0_math/loss.py",
         "    logp = log_softmax(logits, axis=1)\n",
         "    logp = np.log(softmax(logits, axis=1))\n",
