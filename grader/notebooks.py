@@ -264,13 +264,18 @@ def student_versions(phases: list[Phase] | None = None) -> dict[Phase, Any]:
     return made
 
 
-def planned() -> dict[Path, str]:
-    """Every workbook file this module writes (source and student versions), with its text."""
+def planned(made: dict[Phase, Any] | None = None) -> dict[Path, str]:
+    """Every workbook file this module writes (source and student versions), with its text.
+
+    ``made``: student versions nbgrader already generated from the current sources (a course's
+    release/<pkg>/workbook.ipynb), to save running it again.
+    """
     files: dict[Path, str] = {}
     phases = workbook_phases()
     for phase in phases:
         files[source_path(phase)] = dumps(source_notebook(phase))
-    for phase, nb in student_versions(phases).items():
+    made = made if made is not None and set(made) == set(phases) else student_versions(phases)
+    for phase, nb in made.items():
         files[student_path(phase)] = dumps(normalised(nb))
     return files
 
@@ -288,10 +293,10 @@ def _same(path: Path, text: str) -> bool:
         normalised(nbformat.reads(text, as_version=4)), sort_keys=True)
 
 
-def check() -> list[str]:
+def check(made: dict[Phase, Any] | None = None) -> list[str]:
     """Differences between the committed workbooks and what would be written (empty when in sync)."""
     problems = []
-    for path, text in planned().items():
+    for path, text in planned(made).items():
         shown = path.relative_to(REPO)
         if not path.exists():
             problems.append(f"{shown}: missing (run make notebooks)")
