@@ -1,0 +1,104 @@
+"""Exercise 1.1: the forward pass of a multi-layer perceptron, one layer at a time.
+
+Every layer function returns ``(out, cache)``. The cache holds exactly what the backward pass of
+the same layer will need (exercise 1.2), so the backward pass never recomputes the forward one.
+
+A network of L layers alternates affine maps and a nonlinearity, with no nonlinearity after the
+last layer (its outputs are the scores, or logits, that a loss turns into a number):
+
+    h_0 = x,   z_l = h_{l-1} W_l + b_l,   h_l = act(z_l) for l < L,   scores = z_L
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phase0_math.arrays import as_float_array, shape_str
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+
+def count_layers(params: dict) -> int:
+    """The number of layers L of a parameter dict holding exactly W1, b1, ..., WL, bL (given).
+
+    Raises ValueError when a key is missing or unexpected, e.g. a W3 without a b3.
+    """
+    if not isinstance(params, dict) or not params:
+        raise ValueError(f"params: expected a dict of arrays W1, b1, W2, b2, ..., got {params!r:.60}")
+    n_layers = len(params) // 2
+    expected = {f"{kind}{layer}" for layer in range(1, n_layers + 1) for kind in ("W", "b")}
+    if set(params) != expected or len(params) % 2:
+        missing = sorted(expected - set(params))
+        extra = sorted(set(params) - expected)
+        raise ValueError(
+            f"params: expected the keys W1, b1, ..., W{n_layers}, b{n_layers}; "
+            f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+        )
+    return n_layers
+
+
+def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """A fully connected (affine) layer: out = x @ w + b, the bias added to every row.
+
+    x: (N, D_in), w: (D_in, D_out), b: (D_out,) -> (out: (N, D_out), cache: (x, w)).
+    The cache keeps the input and the weights: the backward pass needs x for dw and w for dx.
+    Raises ValueError naming the shapes when x's columns differ from w's rows, or b is not (D_out,).
+    """
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    b = as_float_array(b, "b")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: linear_forward")
+
+
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic sigmoid 1 / (1 + exp(-x)), entry by entry.
+
+    x: any shape -> (out: same shape, every entry in [0, 1]; cache: out).
+    The cache is the *output*: the derivative is out * (1 - out), no exp needed again.
+    x = -1000 must give 0 without an overflow (exp(1000) is inf); use exp(x) / (1 + exp(x)) where
+    x < 0, or 0.5 * (1 + tanh(x / 2)).
+    """
+    x = as_float_array(x, "x")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: sigmoid_forward")
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rectified linear unit max(x, 0), entry by entry.
+
+    x: any shape -> (out: same shape; cache: x, the input: its sign decides where the gradient flows).
+    """
+    x = as_float_array(x, "x")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: relu_forward")
+
+
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hyperbolic tangent, entry by entry.
+
+    x: any shape -> (out: same shape, in [-1, 1]; cache: out, since d tanh(x)/dx = 1 - tanh(x)^2).
+    """
+    x = as_float_array(x, "x")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: tanh_forward")
+
+
+ACTIVATION_FORWARD = {"relu": relu_forward, "sigmoid": sigmoid_forward, "tanh": tanh_forward}
+
+
+def mlp_forward(x: np.ndarray, params: dict, activation: str = "relu") -> tuple[np.ndarray, list]:
+    """The forward pass of an L-layer perceptron (L = 2 or 3 here; any L >= 1 works).
+
+    x: (N, D_0); params: {"W1": (D_0, D_1), "b1": (D_1,), "W2": (D_1, D_2), "b2": (D_2,), ...};
+    activation: "relu", "sigmoid" or "tanh", applied after every layer but the last.
+    Returns (scores: (N, D_L), caches): caches is a list of L tuples, one per layer in order,
+    (linear_cache, activation_name, activation_cache); the last layer's is (linear_cache, None, None).
+
+    Raises ValueError for an unknown activation, and when the layers do not chain, naming the
+    layer: "layer 2: W2 has shape (5, 3), so it takes 5 inputs, but layer 1 gives 4 (W1 has shape (2, 4))".
+    Hint: count_layers(params) gives L and checks the keys; ACTIVATION_FORWARD maps a name to its function.
+    """
+    x = as_float_array(x, "x")
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: mlp_forward")

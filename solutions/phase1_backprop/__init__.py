@@ -1,0 +1,1 @@
+"""Phase 1: a multi-layer perceptron trained by backpropagation written by hand (XOR and spirals)."""
