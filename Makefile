@@ -10,6 +10,7 @@ PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer langua
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab
+.PHONY: status next hint watch reset solution readmes
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -19,6 +20,8 @@ help: ## list the commands
 	@echo "  make grade TARGET=solutions     grade the reference instead of your work"
 	@echo "  make grade SUBMISSIONS=dir      grade a class (results in grades/, or OUT=dir)"
 	@echo "  make check PHASE=phase0_math    public tests of one phase on your work"
+	@echo "  make check EX=0.2               public tests of one exercise (number or name)"
+	@echo "  make hint EX=softmax            a hint; again for the next level"
 
 $(DEPS): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,15 +42,38 @@ else
 	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)") $(if $(DECOUPLED),--decoupled)
 endif
 
-check: $(DEPS) ## run the public tests of PHASE on your work
-	@if [ -z "$(PHASE)" ]; then echo "usage: make check PHASE=<one of: $(PHASES)>"; exit 2; fi
-	@$(PY) -m grader check $(PHASE) $(ARGS)
+check: $(DEPS) ## public tests of PHASE, or of one exercise (EX=0.2)
+	@if [ -z "$(PHASE)$(EX)" ]; then echo "usage: make check PHASE=<one of: $(PHASES)> [EX=exercise] [DECOUPLED=1]"; exit 2; fi
+	@$(PY) -m grader check $(if $(EX),--exercise "$(EX)") $(if $(DECOUPLED),--decoupled) $(PHASE) $(ARGS)
 
 test: $(DEPS) ## the repository's own tests (what CI runs)
 	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest
 
 stubs: $(DEPS) ## regenerate the phase stubs from solutions/
 	@$(PY) -m grader stubs
+
+status: $(DEPS) ## your progress: each exercise done, failing or not started
+	@$(PY) -m grader status $(ARGS)
+
+next: $(DEPS) ## the exercise to do now: where, what to read, how to check
+	@$(PY) -m grader next $(ARGS)
+
+hint: $(DEPS) ## a hint for EX (or the current exercise), a level at a time
+	@$(PY) -m grader hint $(EX) $(if $(LEVEL),--level $(LEVEL))
+
+watch: $(DEPS) ## rerun the current exercise's tests whenever you save
+	@$(PY) -m grader watch $(ARGS)
+
+reset: $(DEPS) ## put EX back to its stubs (your code is kept in .grader/)
+	@if [ -z "$(EX)" ]; then echo "usage: make reset EX=<exercise number or name>"; exit 2; fi
+	@$(PY) -m grader reset "$(EX)" $(ARGS)
+
+solution: $(DEPS) ## PHASE's reference, once the grader says it is complete
+	@if [ -z "$(PHASE)" ]; then echo "usage: make solution PHASE=<one of: $(PHASES)> [FORCE=1]"; exit 2; fi
+	@$(PY) -m grader solution $(PHASE) $(if $(FORCE),--force)
+
+readmes: $(DEPS) ## write the READMEs' exercise tables from the manifest
+	@$(PY) -m grader readmes $(ARGS)
 
 notebooks: $(DEPS) ## regenerate the workbooks from grader/workbook_sources (nbgrader)
 	@$(PY) -m grader notebooks

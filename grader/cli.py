@@ -1,4 +1,5 @@
-"""Command line: ``python -m grader {grade,batch,check,stubs,notebooks}``; the Makefile calls these."""
+"""Command line: ``python -m grader {grade,batch,check,stubs,notebooks,status,next,hint,watch,reset,solution,readmes}``;
+the Makefile calls these."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from grader.phases import PHASES, REPO, by_name
+from grader.phases import PHASES, REPO
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -35,27 +36,9 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    import contextlib
-    import io
+    from grader import learner
 
-    import pytest
-
-    from grader import pytest_plugin, report
-
-    phase = by_name(args.phase)
-    options = ["-p", "no:cacheprovider", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
-               "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    if args.verbose:
-        return int(pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", *options, *args.pytest_args]))
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = pytest.main([str(phase.tests_dir), f"--ignore={phase.hidden_dir}", "-q", "--tb=no", *options,
-                            *args.pytest_args])
-    if code not in (0, 1):
-        print(output.getvalue())
-        return int(code)
-    report.render_check(phase, list(pytest_plugin.RESULTS.values()))
-    return int(code)
+    return learner.run_check(args)
 
 
 def _stubs(args: argparse.Namespace) -> int:
@@ -101,8 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--seed", type=int, default=0)
     batch.set_defaults(run=_batch)
 
-    check = sub.add_parser("check", help="run the public tests of one phase on the working copy")
-    check.add_argument("phase", choices=names)
+    check = sub.add_parser("check", help="run the public tests of one phase (or one exercise) on the working copy")
+    check.add_argument("phase", nargs="?", choices=names, default=None)
+    check.add_argument("--exercise", "-e", default=None,
+                       help="only this exercise's tests: a number (0.2), a name (softmax) or a test marker")
+    check.add_argument("--decoupled", action="store_true",
+                       help="import the phases before this one from the reference solutions for this run")
     check.add_argument("-v", "--verbose", action="store_true", help="pytest's own output, one line per test")
     check.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest (e.g. -k softmax)")
     check.set_defaults(run=_check)
@@ -110,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     stub = sub.add_parser("stubs", help="write the phase stubs from solutions/ (or --check they are in sync)")
     stub.add_argument("--check", action="store_true")
     stub.set_defaults(run=_stubs)
+
+    from grader import learner
+
+    learner.add_commands(sub)
 
     books = sub.add_parser("notebooks", help="write the workbooks (or --check them); release or autograde a course")
     books.add_argument("action", nargs="?", default="write", choices=["write", "release", "autograde"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from typing import Any, TextIO
 
 from grader.phases import PHASES, by_name
@@ -12,7 +13,28 @@ _COLOURS = {"green": "32", "yellow": "33", "red": "31", "dim": "2", "bold": "1"}
 
 
 def use_colour(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    """Colour on a terminal; never with NO_COLOR set (no-color.org), always with FORCE_COLOR set."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _wrap(text: str, indent: int, width: int = 80, max_lines: int = 4) -> list[str]:
+    """A failure message as lines of at most ``width`` columns (wrapped, not cut), at most ``max_lines``."""
+    lines: list[str] = []
+    for raw in (text or "failed").splitlines():
+        lines += textwrap.wrap(raw.strip(), width - indent, break_on_hyphens=False,
+                               subsequent_indent="  " if raw.startswith(" ") else "") or [""]
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [lines[max_lines - 1][: width - indent - 4] + " ..."]
+    return [" " * indent + line for line in lines]
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _paint(text: str, colour: str, on: bool) -> str:
@@ -40,7 +62,8 @@ def render(result: dict[str, Any], stream: TextIO = sys.stdout, details: int = 5
     graded = {p["name"]: p for p in result["phases"]}
     for phase in PHASES:
         if phase.name not in graded:
-            write(_paint(f"  {phase.name:<22}{'-':>13}  {'':>7}  {'':>10}  coming soon", "dim", colour))
+            label = "not graded" if phase.available else "coming soon"
+            write(_paint(f"  {phase.name:<22}{'-':>13}  {'':>7}  {'':>10}  {label}", "dim", colour))
             continue
         p = graded[phase.name]
         tests = f"{sum(t['passed'] for t in p['tests'])}/{len(p['tests'])}"
@@ -54,26 +77,35 @@ def render(result: dict[str, Any], stream: TextIO = sys.stdout, details: int = 5
     if not result["phases"]:
         write("No phase has hidden tests yet.")
     elif not unfinished:
-        write(_paint("Every phase is complete. Well done.", "green", colour))
+        every = "Every phase" if len(result["phases"]) == sum(p.available for p in PHASES) else "Every graded phase"
+        write(_paint(f"{every} is complete. Well done.", "green", colour))
     else:
         first = unfinished[0]
         phase = by_name(first["name"])
         # distinct messages, real mistakes before exercises not started yet
         failures = sorted(dict.fromkeys(_failures(first)), key=lambda m: m.startswith("not started"))
         if first["score"] == 0 and all(m.startswith("not started") for m in failures):
-            write(f"Next: read {phase.readme}, fill in its stubs, and check your work with")
-            write(f"      make check PHASE={phase.name}")
+            write(f"Next: read {phase.readme} and fill in the stubs;")
+            write(f"      then check your work: make check PHASE={phase.name}")
         else:
             count = len(_failures(first))
             write(f"Next: {phase.name}, {count} check(s) still failing, for example:")
             for message in failures[:details]:
                 first_line = message.splitlines()[0] if message else "failed"
                 write("  - " + (first_line if len(first_line) <= 76 else first_line[:73] + "..."))
-            write(f"Run make check PHASE={phase.name} for the public tests, and see {phase.readme}.")
+            for line in textwrap.wrap(f"Run make check PHASE={phase.name} for the public tests, and see "
+                                      f"{phase.readme}.", 80):
+                write(line)
 
 
-def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout) -> None:
-    """``make check``: the public tests of one phase, grouped by exercise, first problem of each."""
+def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout,
+                 footer: list[str] | None = None) -> None:
+    """``make check``: the public tests of one phase, grouped by exercise, in one screen of 80 columns.
+
+    Real mistakes are shown first and in full (up to two tests of the first exercise that has
+    them); an exercise whose failures only say "not started" gets one line. ``footer`` replaces
+    the closing lines (the learner tools name the exercise to work on and its hint).
+    """
     colour = use_colour(stream)
     write = lambda line="": stream.write(line + "\n")  # noqa: E731
     passed = sum(r.passed for r in records)
@@ -82,18 +114,34 @@ def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout) ->
     groups: dict[str, list[Any]] = {}
     for record in records:
         groups.setdefault(record.exercise or "other", []).append(record)
+    detailed = False
     for exercise, mine in groups.items():
         ok = sum(r.passed for r in mine)
         tint = "green" if ok == len(mine) else ("dim" if ok == 0 else "yellow")
-        write("  " + _paint(f"{exercise:<20}{ok:>3}/{len(mine):<3}", tint, colour))
-        for record in [r for r in mine if not r.passed][:2]:
-            name = record.nodeid.rsplit("::", 1)[-1]
-            lines = (record.message or "failed").splitlines()
-            write(f"      {name}")
-            for line in lines[:4]:
-                write(f"        {line if len(line) <= 70 else line[:67] + '...'}")
+        head = f"  {_fit(exercise, 19):<20}{ok:>3}/{len(mine)}"
+        failed = [r for r in mine if not r.passed]
+        real = [r for r in failed if not (r.message or "").startswith("not started")]
+        if not failed:
+            write(_paint(head, tint, colour))
+        elif real and not detailed:
+            detailed = True
+            write(_paint(head, "red", colour))
+            for record in real[:2]:
+                write("      " + _fit(record.nodeid.rsplit("::", 1)[-1], 74))
+                for line in _wrap(record.message, 8):
+                    write(line)
+        else:
+            first = ((real or failed)[0].message or "failed").splitlines()[0]
+            if 29 + len(first) <= 80:
+                write(_paint(head, "red" if real else tint, colour) + " " * (29 - len(head)) + first)
+            else:
+                write(_paint(head, "red" if real else tint, colour))
+                write("      " + _fit(first, 74))
     write()
-    if passed == len(records):
+    if footer is not None:
+        for line in footer:
+            write(line)
+    elif passed == len(records):
         write(_paint("All public tests pass.", "green", colour) + " The grader also runs hidden tests and its own")
         write(f"gradient checks: make grade PHASE={phase.name}")
     else:
