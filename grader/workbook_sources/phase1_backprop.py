@@ -1,0 +1,198 @@
+"""Phase 1 workbook: backprop through one ReLU neuron by hand, why cross-entropy beats MSE on a
+saturated sigmoid, XOR loss curves and decision regions, the three spirals, a gradient check of
+the whole network; the modules graded.
+
+Points: 3 + 3 derivations, 10 for the modules; 16 in all.
+"""
+
+from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+
+CELLS = [
+    md(
+        r"""
+        # Phase 1 workbook: backpropagation by hand, then a network that learns
+
+        Work through this notebook next to `phase1_backprop/README.md`. **Answers** start with
+        `# YOUR CODE HERE`: replace the `raise NotImplementedError()` line with numbers worked out on
+        paper (arithmetic with `np.exp` is fine; no calls to your modules). The read-only **checks**
+        after them catch obvious slips; more run when the course is graded. **Experiments** train
+        networks with your `phase1_backprop` modules.
+
+        16 points: 6 for the derivations, 10 for the modules. Run the setup cell first.
+        """,
+    ),
+    setup_cell(),
+    md(
+        r"""
+        ## 1. The chain rule through one neuron (3 points)
+
+        One input $x = 2$, one ReLU neuron with $w = -1$, $b = 3$, and a squared error against the
+        target $y = 3$:
+
+        $$z = w x + b, \qquad h = \max(0, z), \qquad L = (h - y)^2 .$$
+
+        Going backwards: set `dh` $= \partial L/\partial h$, `dz`, `dw`, `db` and `dx`
+        $= \partial L/\partial x$ (what this neuron would pass to a layer before it).
+        """,
+    ),
+    answer(
+        "one-neuron",
+        """
+        # dh = ..., dz = ..., dw = ..., db = ..., dx = ...
+        ### BEGIN SOLUTION
+        z = -1 * 2 + 3          # 1 > 0: the ReLU passes the gradient through
+        h = max(0, z)           # 1
+        dh = 2 * (h - 3)        # -4
+        dz = dh * 1             # ReLU'(1) = 1
+        dw = dz * 2             # times x: -8
+        db = dz                 # -4
+        dx = dz * -1            # times w: 4
+        ### END SOLUTION
+        """,
+    ),
+    tests(
+        "one-neuron-check",
+        3,
+        """
+        for name in ("dh", "dz", "dw", "db", "dx"):
+            assert isinstance(globals().get(name), (int, float)), f"{name}: set it to a number"
+        assert abs(dw - 2 * dz) < 1e-9, "dw: z = w x + b, so dL/dw is dL/dz times x"
+        assert abs(db - dz) < 1e-9, "db: z = w x + b, so dL/db is dL/dz"
+        print("dw and db follow from your dz")
+        ### BEGIN HIDDEN TESTS
+        assert abs(dh - -4) < 1e-9, "dh is not the derivative of the squared error at h"
+        assert abs(dz - -4) < 1e-9, "dz: is the ReLU active at z = 1?"
+        assert abs(dx - 4) < 1e-9, "dx: z = w x + b, so dL/dx is dL/dz times w"
+        ### END HIDDEN TESTS
+        """,
+    ),
+    md(
+        r"""
+        ## 2. A saturated sigmoid: MSE against cross-entropy (3 points)
+
+        A sigmoid output $p = \sigma(z) = 1/(1 + e^{-z})$ is badly wrong: $z = -4$ while the target
+        is 1. Compare the gradient that reaches $z$ under two losses, using
+        $\sigma'(z) = \sigma(z)(1 - \sigma(z))$:
+
+        - squared error $L = (p - 1)^2$: set `dz_mse` $= \partial L/\partial z$;
+        - binary cross-entropy $L = -\log p$: set `dz_ce` $= \partial L/\partial z$
+          (it simplifies to $p - 1$).
+
+        Then `ratio` $=$ `dz_ce / dz_mse`: how much faster cross-entropy pulls at this point.
+        """,
+    ),
+    answer(
+        "saturation",
+        """
+        # dz_mse = ..., dz_ce = ..., ratio = ...
+        ### BEGIN SOLUTION
+        p = 1 / (1 + np.exp(4))              # sigma(-4), about 0.018
+        dz_mse = 2 * (p - 1) * p * (1 - p)   # the sigmoid's slope p (1 - p) is tiny here
+        dz_ce = p - 1                        # -1/p * p (1 - p) = p - 1: the slope cancels
+        ratio = dz_ce / dz_mse
+        ### END SOLUTION
+        """,
+    ),
+    tests(
+        "saturation-check",
+        3,
+        """
+        for name in ("dz_mse", "dz_ce", "ratio"):
+            assert isinstance(globals().get(name), (int, float, np.floating)), f"{name}: set it to a number"
+        assert dz_mse < 0 and dz_ce < 0, "both gradients push z up (towards the target): they are negative"
+        assert abs(ratio - dz_ce / dz_mse) < 1e-9, "ratio is dz_ce / dz_mse"
+        ### BEGIN HIDDEN TESTS
+        sig = 1 / (1 + np.exp(4))
+        assert abs(dz_ce - (sig - 1)) < 1e-9, "dz_ce is not p - 1 at z = -4"
+        assert abs(dz_mse - 2 * (sig - 1) * sig * (1 - sig)) < 1e-9, "dz_mse: the chain rule through the sigmoid"
+        ### END HIDDEN TESTS
+        """,
+    ),
+    md(
+        r"""
+        ## 3. Experiment: XOR with MSE and with cross-entropy
+
+        The same network (2-8-2, sigmoid hidden units, seed 0, learning rate 2) trained on the four
+        XOR points with sigmoid outputs and squared error, and with softmax cross-entropy. The losses
+        live on different scales: both curves start at 1. Then the decision regions each network
+        learned. (Needs your `forward`, `backward` and `train`.)
+        """,
+    ),
+    code(
+        """
+        from matplotlib.colors import ListedColormap
+        from phase1_backprop import train as tr
+
+        def regions(ax, params, activation, x, y, title):
+            lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+            gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 150), np.linspace(lo[1], hi[1], 150))
+            grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+            classes = tr.predict(params, grid, activation).reshape(gx.shape)
+            n = int(y.max()) + 1
+            ax.contourf(gx, gy, classes, levels=np.arange(n + 1) - 0.5,
+                        cmap=ListedColormap(["#f6c9c9", "#c6dcef", "#cbeacb"][:n]))
+            ax.scatter(x[:, 0], x[:, 1], c=y, cmap=ListedColormap(["#d62728", "#1f77b4", "#2ca02c"][:n]),
+                       edgecolors="k", s=40)
+            ax.set_title(title)
+            ax.set_aspect("equal")
+
+        xor_x, xor_y = tr.make_xor()
+        runs = {loss: tr.train(xor_x, xor_y, [2, 8, 2], loss=loss, activation="sigmoid", lr=2.0, epochs=2000, seed=0)
+                for loss in ("mse", "cross_entropy")}
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
+        for loss, run in runs.items():
+            axes[0].semilogy(run["history"] / run["history"][0], label=f"{loss}: accuracy {run['accuracy']:.0%}")
+        axes[0].set(xlabel="epoch", ylabel="loss / first loss", title="XOR")
+        axes[0].legend()
+        for ax, (loss, run) in zip(axes[1:], runs.items()):
+            regions(ax, run["params"], "sigmoid", xor_x, xor_y, f"XOR, {loss}")
+        plt.show()
+        """
+    ),
+    md(
+        r"""
+        ## 4. Experiment: three spirals
+
+        300 points on three interleaved arms: no straight line separates any two of them. A ReLU
+        network with one hidden layer of 32 units bends its boundaries around the arms.
+        """,
+    ),
+    code(
+        """
+        spiral_x, spiral_y = tr.make_spirals(100, 3, seed=0)
+        run = tr.train(spiral_x, spiral_y, [2, 32, 3], loss="cross_entropy", activation="relu", lr=0.5,
+                       epochs=500, seed=0, momentum=0.9)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+        left.semilogy(run["history"])
+        left.set(xlabel="epoch", ylabel="cross-entropy", title=f"training accuracy {run['accuracy']:.1%}")
+        regions(right, run["params"], "relu", spiral_x, spiral_y, "decision regions")
+        plt.show()
+        """
+    ),
+    md(
+        r"""
+        ## 5. Experiment: the gradient check of a whole network
+
+        Phase 0's checker on every parameter of a small network: each relative error should be far
+        below $10^{-6}$. Then a gradient with one entry nudged, to see the checker catch it.
+        """,
+    ),
+    code(
+        """
+        from phase1_backprop import gradcheck as gc
+
+        rng = np.random.default_rng(0)
+        params = tr.init_params([3, 5, 4], seed=0)
+        inputs, labels = rng.normal(size=(6, 3)), rng.integers(0, 4, size=6)
+        for name, report in gc.check_network_gradients(params, inputs, labels).items():
+            print(f"{name}: relative error {report['rel_error']:.1e}")
+
+        _, grads = tr.loss_and_grads(params, inputs, labels)
+        grads["W1"] = grads["W1"].copy()
+        grads["W1"][0, 0] += 1e-3
+        report = gc.check_network_gradients(params, inputs, labels, grads=grads)["W1"]
+        print(f"W1 with one entry off by 1e-3: relative error {report['rel_error']:.1e}, passed: {report['passed']}")
+        """
+    ),
+    *modules_check("phase1_backprop", points=10),
+]
