@@ -48,7 +48,7 @@ def _check_probs(probs) -> np.ndarray:
     return probs
 
 
-# -- Exercise 1: tokens and ids -------------------------------------------------------------------
+# -- Exercise LM.1: tokens and ids ----------------------------------------------------------------
 
 
 def char_tokens(text: str) -> list[str]:
@@ -93,7 +93,7 @@ def decode(ids: np.ndarray, vocab: list[str]) -> list[str]:
     raise NotImplementedError("not started: decode")
 
 
-# -- Exercise 2: counts and probabilities ---------------------------------------------------------
+# -- Exercise LM.2: counts and probabilities ------------------------------------------------------
 
 
 def bigram_counts(ids: np.ndarray, vocab_size: int) -> np.ndarray:
@@ -119,7 +119,7 @@ def bigram_probs(counts: np.ndarray, k: float = 1.0) -> np.ndarray:
     raise NotImplementedError("not started: bigram_probs")
 
 
-# -- Exercise 3: sampling -------------------------------------------------------------------------
+# -- Exercise LM.3: sampling ----------------------------------------------------------------------
 
 
 def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
@@ -136,7 +136,7 @@ def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
     raise NotImplementedError("not started: sample")
 
 
-# -- Exercise 4: evaluation -----------------------------------------------------------------------
+# -- Exercise LM.4: evaluation --------------------------------------------------------------------
 
 
 def cross_entropy(probs: np.ndarray, ids: np.ndarray) -> float:
@@ -159,7 +159,7 @@ def perplexity(probs: np.ndarray, ids: np.ndarray) -> float:
     raise NotImplementedError("not started: perplexity")
 
 
-# -- Exercise 5: from counting to learning --------------------------------------------------------
+# -- Exercise LM.6: from counting to learning -----------------------------------------------------
 
 
 def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.ndarray) -> tuple[float, np.ndarray]:

@@ -50,7 +50,7 @@ def _tables(model: dict) -> tuple[dict, dict]:
     return joint, context
 
 
-# -- Exercise 8: counting n-grams -----------------------------------------------------------------
+# -- Exercise LM.9: counting n-grams --------------------------------------------------------------
 
 
 def ngram_counts(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -74,7 +74,7 @@ def fit_ngram(ids: np.ndarray, n: int, vocab_size: int, k: float = 1.0) -> dict:
     raise NotImplementedError("not started: fit_ngram")
 
 
-# -- Exercise 9: probabilities, evaluation, sampling ----------------------------------------------
+# -- Exercise LM.10: probabilities, evaluation, sampling ------------------------------------------
 
 
 def next_token_probs(model: dict, context: np.ndarray) -> np.ndarray:

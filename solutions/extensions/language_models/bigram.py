@@ -48,7 +48,7 @@ def _check_probs(probs) -> np.ndarray:
     return probs
 
 
-# -- Exercise 1: tokens and ids -------------------------------------------------------------------
+# -- Exercise LM.1: tokens and ids ----------------------------------------------------------------
 
 
 def char_tokens(text: str) -> list[str]:
@@ -111,7 +111,7 @@ def decode(ids: np.ndarray, vocab: list[str]) -> list[str]:
     ### END SOLUTION
 
 
-# -- Exercise 2: counts and probabilities ---------------------------------------------------------
+# -- Exercise LM.2: counts and probabilities ------------------------------------------------------
 
 
 def bigram_counts(ids: np.ndarray, vocab_size: int) -> np.ndarray:
@@ -151,7 +151,7 @@ def bigram_probs(counts: np.ndarray, k: float = 1.0) -> np.ndarray:
     ### END SOLUTION
 
 
-# -- Exercise 3: sampling -------------------------------------------------------------------------
+# -- Exercise LM.3: sampling ----------------------------------------------------------------------
 
 
 def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
@@ -182,7 +182,7 @@ def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
     ### END SOLUTION
 
 
-# -- Exercise 4: evaluation -----------------------------------------------------------------------
+# -- Exercise LM.4: evaluation --------------------------------------------------------------------
 
 
 def cross_entropy(probs: np.ndarray, ids: np.ndarray) -> float:
@@ -209,7 +209,7 @@ def perplexity(probs: np.ndarray, ids: np.ndarray) -> float:
     ### END SOLUTION
 
 
-# -- Exercise 5: from counting to learning --------------------------------------------------------
+# -- Exercise LM.6: from counting to learning -----------------------------------------------------
 
 
 def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.ndarray) -> tuple[float, np.ndarray]:

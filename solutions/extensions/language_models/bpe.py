@@ -33,7 +33,7 @@ def _as_ids(ids, name: str = "ids") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-# -- Exercise 6: one step of BPE ------------------------------------------------------------------
+# -- Exercise LM.7: one step of BPE ---------------------------------------------------------------
 
 
 def most_frequent_pair(ids: np.ndarray) -> tuple[int, int, int]:
@@ -82,7 +82,7 @@ def merge_pair(ids: np.ndarray, pair: tuple[int, int], new_id: int) -> np.ndarra
     ### END SOLUTION
 
 
-# -- Exercise 7: train, encode, decode ------------------------------------------------------------
+# -- Exercise LM.8: train, encode, decode ---------------------------------------------------------
 
 
 def train_bpe(text: str, n_merges: int) -> tuple[list[str], list[tuple[int, int]]]:

@@ -162,7 +162,7 @@ def synthetic_corpus(
     return train, held_out, transition
 
 
-# -- Exercise: the best loss possible ---------------------------------------------------------
+# -- Exercise LM.5: the best loss possible ----------------------------------------------------
 
 
 def entropy_rate(transition: np.ndarray, base: float = np.e) -> float:

@@ -56,10 +56,11 @@ def test_held_out_cross_entropy_on_the_synthetic_corpus_is_near_its_entropy_rate
     counts = bg.bigram_counts(train_ids, len(vocab))
     ce = bg.cross_entropy(bg.bigram_probs(counts, k=0.1), held_ids)
     # a bigram model is the right model class for a first-order chain: with 6000 training symbols it
-    # sits within the held-out text's sampling noise (about 0.012 nats) of the entropy rate
-    if not abs(ce - entropy) < 0.06:
+    # sits within the held-out text's sampling noise (about 0.012 nats, more for sticky chains) of the
+    # entropy rate; the reference stays within 0.071 for each of the 1000 possible chain seeds
+    if not abs(ce - entropy) < 0.08:
         raise AssertionError(
-            f"held-out cross-entropy {ce:.4f} nats/char, entropy rate {entropy:.4f}: expected within 0.06 "
+            f"held-out cross-entropy {ce:.4f} nats/char, entropy rate {entropy:.4f}: expected within 0.08 "
             "(rows and columns of the count table swapped? probabilities not normalised per row?)"
         )
 

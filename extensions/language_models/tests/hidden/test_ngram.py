@@ -75,9 +75,10 @@ def test_a_2_gram_model_is_the_bigram_model(ng, ref_bigram, rng):
 
 @pytest.mark.points(2)
 def test_bpe_trigram_on_the_synthetic_corpus_is_near_the_entropy_rate_per_character(ng, ref_bpe, corpus, rng):
-    transition = corpus.markov_chain(3, int(rng.integers(1000)), concentration=0.5)
-    train = corpus.sample_markov(transition, 8_000, 1)
-    held_out = corpus.sample_markov(transition, 3_000, 2)
+    seed = int(rng.integers(1000))  # the reference passes for each of the 1000 possible seeds
+    transition = corpus.markov_chain(3, seed, concentration=1.0)
+    train = corpus.sample_markov(transition, 8_000, seed + 1)
+    held_out = corpus.sample_markov(transition, 3_000, seed + 2)
     vocab, merges = ref_bpe.train_bpe(train, 4)
     train_ids, held_ids = ref_bpe.bpe_encode(train, vocab, merges), ref_bpe.bpe_encode(held_out, vocab, merges)
     log_probs = ng.ngram_log_probs(ng.fit_ngram(train_ids, 3, len(vocab), k=0.1), held_ids)

@@ -46,12 +46,12 @@ def test_a_deterministic_table_gives_the_cycle(bg):
 
 
 def test_transition_frequencies_of_a_long_sample_match_the_table(bg, rng):
-    # each row has ~3000 draws: frequencies within 0.04 of the probabilities (about 4 standard errors)
-    ids = bg.sample(PROBS, 0, 9000, seed=int(rng.integers(1 << 30)))
+    # each row has ~3000 draws: frequencies within 0.05 of the probabilities (about 5 standard errors)
+    ids = bg.sample(PROBS, 0, 9000, seed=int(rng.integers(1000)))  # the reference passes for all 1000 seeds
     counts = np.zeros((3, 3))
     np.add.at(counts, (ids[:-1], ids[1:]), 1)
     assert_close(counts / counts.sum(axis=1, keepdims=True), PROBS,
-                 "transition frequencies of 9000 sampled ids (rows: previous id)", rtol=0, atol=0.04)
+                 "transition frequencies of 9000 sampled ids (rows: previous id)", rtol=0, atol=0.05)
 
 
 def test_sample_refuses_a_start_outside_the_vocabulary(bg):
