@@ -247,7 +247,7 @@ def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.nda
 
 
 def fit_logit_bigram(
-    prev_ids: np.ndarray, next_ids: np.ndarray, vocab_size: int, lr: float = 10.0, steps: int = 500
+    prev_ids: np.ndarray, next_ids: np.ndarray, vocab_size: int, lr: float = 5.0, steps: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:
     """Maximum likelihood by gradient descent: start from logits = 0 (every row uniform) and take
     ``steps`` steps logits <- logits - lr * dlogits.
