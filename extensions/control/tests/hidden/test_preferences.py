@@ -1,0 +1,95 @@
+"""Hidden tests: preference pairs drawn from a policy, and a noisy Bradley-Terry labeller."""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+
+pf = module_fixture("control.preferences")
+
+pytestmark = pytest.mark.exercise("preferences")
+
+
+def test_sample_pairs_never_compares_an_item_with_itself(pf):
+    probs = np.array([0.7, 0.2, 0.1])  # a policy that would often draw item 0 twice
+    first, second = pf.sample_pairs(probs, 500, 3)
+    first = expect_array(first, "sample_pairs: first", shape=(500,), kind="i")
+    second = expect_array(second, "sample_pairs: second", shape=(500,), kind="i")
+    if np.any(first == second):
+        raise AssertionError(f"sample_pairs: {int(np.sum(first == second))} of 500 pairs compare an item with itself")
+    if first.min() < 0 or max(first.max(), second.max()) > 2:
+        raise AssertionError("sample_pairs: item indices out of range [0, 3)")
+
+
+def test_sample_pairs_draws_items_as_often_as_the_policy_gives_them(pf, rng):
+    # draw both from p, redraw equal pairs: P(first = i) = p_i (1 - p_i) / sum_k p_k (1 - p_k)
+    probs = np.array([0.5, 0.3, 0.15, 0.05])
+    first, second = pf.sample_pairs(probs, 20000, int(rng.integers(1 << 30)))
+    expected = probs * (1 - probs) / np.sum(probs * (1 - probs))
+    for name, idx in (("first", first), ("second", second)):
+        freq = np.bincount(np.asarray(idx), minlength=4) / 20000
+        assert_close(freq, expected, f"sample_pairs: how often each item is {name} (20 000 pairs)", rtol=0, atol=0.015)
+
+
+def test_sample_pairs_same_seed_same_pairs(pf):
+    probs = np.array([0.25, 0.25, 0.25, 0.25])
+    a = pf.sample_pairs(probs, 50, 7)
+    b = pf.sample_pairs(probs, 50, 7)
+    c = pf.sample_pairs(probs, 50, 8)
+    if not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])):
+        raise AssertionError("sample_pairs: the same seed gave different pairs")
+    if np.array_equal(a[0], c[0]) and np.array_equal(a[1], c[1]):
+        raise AssertionError("sample_pairs: seeds 7 and 8 gave the same 50 pairs")
+
+
+def test_sample_pairs_refuses_zero_pairs_and_a_policy_with_one_item(pf):
+    pf.sample_pairs(np.array([0.5, 0.5]), 3, 0)
+    assert_raises(ValueError, lambda: pf.sample_pairs(np.array([0.5, 0.5]), 0, 0), "sample_pairs with n_pairs = 0")
+    assert_raises(ValueError, lambda: pf.sample_pairs(np.array([1.0, 0.0, 0.0]), 5, 0),
+                  "sample_pairs from a policy that only ever gives item 0")
+
+
+@pytest.mark.points(2)
+def test_labeller_chooses_with_the_sigmoid_of_the_gap_over_the_noise(pf):
+    # 5 x 4000 pairs (item 0, item 1): the better item must win in sigmoid((1 - 0) / noise) of them
+    utility = np.array([0.0, 1.0, 0.3])
+    first, second = np.zeros(4000, dtype=np.int16), np.ones(4000, dtype=np.int16)  # small messages to the worker
+    for noise in (0.5, 2.0):
+        wins = 0
+        for seed in range(5):
+            chosen, _ = pf.bradley_terry_choices(utility, first, second, noise, [11, seed])
+            wins += int(np.sum(expect_array(chosen, "bradley_terry_choices: chosen", shape=(4000,), kind="i") == 1))
+        rate, expected = wins / 20000, 1.0 / (1.0 + np.exp(-1.0 / noise))
+        if abs(rate - expected) > 0.012:
+            raise AssertionError(f"bradley_terry_choices (noise {noise}): the better item (utility 1 vs 0) was chosen "
+                                 f"in {rate:.3f} of pairs, expected sigmoid(1 / {noise}) = {expected:.3f}")
+
+
+def test_labeller_keeps_both_items_of_every_pair(pf, rng):
+    utility = rng.normal(size=6)
+    first = rng.integers(0, 6, size=40)
+    second = (first + rng.integers(1, 6, size=40)) % 6
+    chosen, rejected = pf.bradley_terry_choices(utility, first, second, 1.0, 5)
+    pairs = {(int(a), int(b)) for a, b in zip(first, second)} | {(int(b), int(a)) for a, b in zip(first, second)}
+    for n, (c, r) in enumerate(zip(np.asarray(chosen), np.asarray(rejected))):
+        if (int(c), int(r)) not in pairs or {int(c), int(r)} != {int(first[n]), int(second[n])}:
+            raise AssertionError(f"bradley_terry_choices: pair {n} was ({first[n]}, {second[n]}) but came back "
+                                 f"as chosen {c}, rejected {r}")
+
+
+def test_a_gap_of_1000_is_a_sure_choice_not_a_nan(pf):
+    utility = np.array([1000.0, 0.0, -1000.0])
+    first, second = np.array([0, 1, 2, 0]), np.array([1, 2, 1, 2])
+    chosen, rejected = pf.bradley_terry_choices(utility, first, second, 0.5, 0)
+    if list(np.asarray(chosen)) != [0, 1, 1, 0] or list(np.asarray(rejected)) != [1, 2, 2, 2]:
+        raise AssertionError(f"bradley_terry_choices with utility gaps of 1000: chosen {list(chosen)}, "
+                             f"expected [0, 1, 1, 0] (the better item every time)")
+
+
+def test_labeller_refuses_a_noise_of_zero_and_pairs_of_different_lengths(pf):
+    utility = np.array([0.0, 1.0])
+    pf.bradley_terry_choices(utility, np.array([0]), np.array([1]), 1.0, 0)
+    assert_raises(ValueError, lambda: pf.bradley_terry_choices(utility, np.array([0]), np.array([1]), 0.0, 0),
+                  "bradley_terry_choices with noise = 0")
+    assert_raises(ValueError, lambda: pf.bradley_terry_choices(utility, np.array([0, 1]), np.array([1]), 1.0, 0),
+                  "bradley_terry_choices with 2 first items and 1 second")
