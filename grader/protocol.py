@@ -112,31 +112,41 @@ def pack(meta: Any, keep: Callable[[Any], dict] | None = None) -> bytes:
     arrays: list[np.ndarray] = []
     encoded = encode(meta, arrays, keep)
     buffer = io.BytesIO()
-    np.savez(buffer, __meta__=np.array(json.dumps(encoded)), **{f"a{i}": a for i, a in enumerate(arrays)})
+    meta = np.frombuffer(json.dumps(encoded).encode(), dtype=np.uint8)  # bytes: 1/4 the size of a str array
+    np.savez(buffer, __meta__=meta, **{f"a{i}": a for i, a in enumerate(arrays)})
     body = buffer.getvalue()
     return _HEADER.pack(len(body)) + body
 
 
 def unpack(body: bytes, resolve: Callable[[dict], Any] | None = None) -> Any:
     with np.load(io.BytesIO(body), allow_pickle=False) as archive:
-        meta = json.loads(str(archive["__meta__"]))
+        meta = json.loads(archive["__meta__"].tobytes().decode())
         count = len(archive.files) - 1
         arrays = [np.array(archive[f"a{i}"]) for i in range(count)]
     return decode(meta, arrays, resolve)
 
 
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+    """Read ``size`` bytes, looping: a pipe hands over at most its buffer (64 KiB) per read."""
+    chunks, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def read_message(stream: BinaryIO) -> bytes | None:
     """Blocking read of one message body from a file object; None at end of stream."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
+    header = _read_exactly(stream, _HEADER.size)
+    if header is None:
         return None
     (size,) = _HEADER.unpack(header)
     if size > MAX_MESSAGE_BYTES:
         raise ValueError(f"message of {size} bytes is larger than the limit")
-    body = stream.read(size)
-    if len(body) < size:
-        return None
-    return body
+    return _read_exactly(stream, size)
 
 
 def header_size() -> int:

@@ -42,3 +42,20 @@ def test_the_parent_refuses_to_send_what_it_cannot_encode():
         assert "function" in str(exc)
     else:
         raise AssertionError("a function was encoded")
+
+
+def test_a_large_request_crosses_the_pipe_whole(tmp_path):
+    # a pipe delivers at most 64 KiB per read: the worker must loop until the message is complete
+    from grader.sandbox import RemoteModule, Worker
+
+    package = tmp_path / "target" / "bigpkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "echo.py").write_text("def total(x):\n    return float(x.sum())\n")
+    worker = Worker(tmp_path / "target")
+    try:
+        module = RemoteModule(worker, "bigpkg.echo")
+        x = np.arange(400_000, dtype=np.float64)  # 3.2 MB
+        assert module.total(x) == float(x.sum())
+    finally:
+        worker.close()

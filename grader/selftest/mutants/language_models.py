@@ -3,124 +3,116 @@
 from grader.selftest.mutants import Mutant
 
 
-class ExtensionMutant(Mutant):
-    """A mutant of a package under extensions/: its phase is the package name, not "extensions"."""
-
-    @property
-    def phase(self) -> str:
-        return self.file.split("/")[1]
-
-
 BIGRAM = "extensions/language_models/bigram.py"
 BPE = "extensions/language_models/bpe.py"
 NGRAM = "extensions/language_models/ngram.py"
 CORPUS = "extensions/language_models/corpus.py"
 
 MUTANTS = [
-    ExtensionMutant(
+    Mutant(
         "add_k_in_the_numerator_only", BIGRAM,
         "    return (counts + k) / (counts.sum(axis=1, keepdims=True) + k * v)\n",
         "    return (counts + k) / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)\n",
         "add-k smoothing adds k to each count but not k V to the row total, so rows no longer sum to 1",
     ),
-    ExtensionMutant(
+    Mutant(
         "counts_normalised_over_the_wrong_axis", BIGRAM,
         "    return (counts + k) / (counts.sum(axis=1, keepdims=True) + k * v)\n",
         "    return (counts + k) / (counts.sum(axis=0, keepdims=True) + k * v)\n",
         "probabilities normalised per column (next token) instead of per row (previous token)",
     ),
-    ExtensionMutant(
+    Mutant(
         "count_table_transposed", BIGRAM,
         "    np.add.at(counts, (ids[:-1], ids[1:]), 1)\n",
         "    np.add.at(counts, (ids[1:], ids[:-1]), 1)\n",
         "the count table has the next token as its row",
     ),
-    ExtensionMutant(
+    Mutant(
         "sampling_ignores_the_seed", BIGRAM,
         "    rng = np.random.default_rng(seed)\n    cumulative = np.cumsum(probs, axis=1)\n",
         "    rng = np.random.default_rng()\n    cumulative = np.cumsum(probs, axis=1)\n",
         "sampling draws from a fresh unseeded generator: the same seed gives a different text",
     ),
-    ExtensionMutant(
+    Mutant(
         "sampling_from_the_column_of_the_previous_token", BIGRAM,
         "        ids[t] = np.searchsorted(cumulative[ids[t - 1]], uniforms[t - 1], side=\"right\")\n",
         "        ids[t] = np.searchsorted(np.cumsum(probs[:, ids[t - 1]] / probs[:, ids[t - 1]].sum()), "
         "uniforms[t - 1], side=\"right\")\n",
         "the next token is drawn from a column of the table instead of the row of the previous token",
     ),
-    ExtensionMutant(
+    Mutant(
         "perplexity_as_exp_of_the_sum", BIGRAM,
         "    return float(np.exp(cross_entropy(probs, ids)))\n",
         "    return float(np.exp(cross_entropy(probs, ids) * (len(ids) - 1)))\n",
         "perplexity is exp of the total negative log-likelihood instead of its mean per token",
     ),
-    ExtensionMutant(
+    Mutant(
         "cross_entropy_scores_a_wrapped_first_token", BIGRAM,
         "        return float(-np.mean(np.log(probs[ids[:-1], ids[1:]])))\n",
         "        return float(-np.mean(np.log(probs[np.roll(ids, 1), ids])))\n",
         "the first token is scored as if it followed the last one",
     ),
-    ExtensionMutant(
+    Mutant(
         "logit_gradient_assigned_not_accumulated", BIGRAM,
         "    np.add.at(dlogits, prev_ids, drows / n)\n",
         "    dlogits[prev_ids] = drows / n\n",
         "fancy-index assignment keeps only the last contribution of a row used several times",
     ),
-    ExtensionMutant(
+    Mutant(
         "unknown_tokens_get_the_last_id", BIGRAM,
         "    return np.array([index.get(token, 0) for token in tokens], dtype=np.int64)\n",
         "    return np.array([index.get(token, len(vocab) - 1) for token in tokens], dtype=np.int64)\n",
         "an unknown token is mapped to the last token of the vocabulary instead of <unk>",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_merges_the_least_frequent_pair", BPE,
         "    best = int(np.argmax(counts))",
         "    best = int(np.argmin(counts))",
         "BPE merges the rarest pair instead of the most frequent",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_ties_go_to_the_largest_pair", BPE,
         "    best = int(np.argmax(counts))",
         "    best = len(counts) - 1 - int(np.argmax(counts[::-1]))",
         "ties between equally frequent pairs go to the last pair instead of the smallest",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_ties_broken_at_random", BPE,
         "    best = int(np.argmax(counts))",
         "    best = int(np.random.default_rng().choice(np.flatnonzero(counts == counts.max())))",
         "ties between equally frequent pairs are broken at random, so training is not reproducible",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_merges_overlapping_occurrences", BPE,
         "        if i > last + 1:\n",
         "        if True:\n",
         "merging (7, 7) in 7 7 7 replaces two overlapping occurrences",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_encode_drops_the_last_merge", BPE,
         "    for i, (left, right) in enumerate(merges):\n        if ids.size < 2:\n",
         "    for i, (left, right) in enumerate(merges[:-1]):\n        if ids.size < 2:\n",
         "encoding forgets the last learned merge",
     ),
-    ExtensionMutant(
+    Mutant(
         "bpe_decode_drops_merged_tokens", BPE,
         "    return \"\".join(vocab[i] for i in ids)\n",
         "    return \"\".join(vocab[i][0] for i in ids)\n",
         "decoding writes only the first character of every merged token",
     ),
-    ExtensionMutant(
+    Mutant(
         "ngram_unseen_context_is_not_normalised", NGRAM,
         "    return (row + k) / (row.sum() + k * v)\n",
         "    return (row + k) / (row.sum() + k)\n",
         "the add-k denominator adds k once instead of k V, so the distribution does not sum to 1",
     ),
-    ExtensionMutant(
+    Mutant(
         "ngram_context_shifted_by_one", NGRAM,
         "        gram = tuple(seq[t - n + 1 : t + 1])\n",
         "        gram = tuple(seq[max(t - n, 0) : t]) if t >= n else tuple(seq[t - n + 1 : t + 1])\n",
         "the n-gram scored at position t ends one token too early",
     ),
-    ExtensionMutant(
+    Mutant(
         "entropy_rate_with_uniform_row_weights", CORPUS,
         "    return float(-np.sum(pi[:, None] * plogp) / np.log(base))\n",
         "    return float(-np.mean(np.sum(plogp, axis=1)) / np.log(base))\n",
