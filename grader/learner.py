@@ -694,8 +694,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             out(row + out.paint(state.label, _TINTS.get(state.status, "dim")))
         previous_expanded = True
     out()
-    out(f"Total: {total_done} of {total} exercises done; about {duration(minutes_left)} of work left"
-        f" ({seconds:.1f} s).")
+    left_text = f"about {duration(minutes_left)} of work left" if minutes_left else "nothing left"
+    out(f"Total: {total_done} of {total} exercises done; {left_text} ({seconds:.1f} s).")
     if current is None:
         out("Every exercise passes its public tests. make grade confirms each phase.", "green")
     else:
@@ -1180,11 +1180,11 @@ def readme_block(course: Course, package: str) -> str:
         functions = e.detail or ", ".join(f"`{f}`" for f in e.functions)
         lines.append(f"| {e.number} | `{e.file}` | {functions} | {e.difficulty}/3 | {e.minutes} min |")
     first = exercises[0]
-    lines += ["",
-              f"`make next` names the exercise to do now; `make check EX={first.number}` runs the public tests of "
-              f"one exercise (a number or a name from the table), `make watch` reruns them whenever you save, and "
-              f"`make hint EX={first.number}` gives a hint, one level at a time.",
-              END_TABLE]
+    lines += [""] + textwrap.wrap(
+        f"`make next` names the exercise to do now; `make check EX={first.number}` runs the public tests of one "
+        f"exercise (a number or a name from the table), `make watch` reruns them whenever you save, and "
+        f"`make hint EX={first.number}` gives a hint, one level at a time (see `docs/learner.md`).",
+        100, break_on_hyphens=False, break_long_words=False) + [END_TABLE]
     return "\n".join(lines)
 
 
@@ -1336,6 +1336,12 @@ def run_check(args: argparse.Namespace) -> int:
         print(output.getvalue())
         return int(code)
     records = list(pytest_plugin.RESULTS.values())
+    if exercise is not None:  # tests shared with other exercises: keep those that are this one's
+        course = load_course()
+        mine = {r["nodeid"] for r in tests_of(exercise, course.of(phase.name), [_record(r) for r in records])}
+        if mine:
+            records = [r for r in records if r.nodeid in mine]
+            code = pytest.ExitCode.OK if all(r.passed for r in records) else pytest.ExitCode.TESTS_FAILED
     out = Out()
     if args.decoupled and isinstance(plugins[0], ReferenceFirst) and plugins[0].names:
         out.wrap(f"Decoupled: {', '.join(plugins[0].names)} came from the reference solutions for this run.",

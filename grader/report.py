@@ -96,6 +96,7 @@ def render(result: dict[str, Any], stream: TextIO = sys.stdout, details: int = 5
             for line in textwrap.wrap(f"Run make check PHASE={phase.name} for the public tests, and see "
                                       f"{phase.readme}.", 80):
                 write(line)
+            write("make next names the exercise to work on; make hint gives a hint for it.")
 
 
 def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout,
