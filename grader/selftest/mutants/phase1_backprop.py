@@ -82,6 +82,12 @@ MUTANTS = [
         "the update adds the gradient instead of subtracting it",
     ),
     Mutant(
+        "sgd_step_updates_the_parameters_in_place", "phase1_backprop/train.py",
+        "        new_params[key] = p + new_velocity[key]\n",
+        "        p += new_velocity[key]\n        new_params[key] = p\n",
+        "the step writes into the caller's arrays instead of making new ones",
+    ),
+    Mutant(
         "train_ignores_momentum", "phase1_backprop/train.py",
         "            params, velocity = sgd_step(params, grads, lr, velocity, momentum)\n",
         "            params, velocity = sgd_step(params, grads, lr, velocity)\n",
