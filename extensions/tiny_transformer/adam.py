@@ -1,0 +1,57 @@
+"""Exercise A.5: Adam (Kingma and Ba 2015, Algorithm 1) and gradient clipping, by hand.
+
+For every parameter p with gradient g, at step t = 1, 2, ...:
+
+    m = beta1 m + (1 - beta1) g            first moment: a running mean of the gradient
+    v = beta2 v + (1 - beta2) g^2          second moment: a running mean of its square
+    m_hat = m / (1 - beta1^t)              bias correction: m and v start at 0, so early on
+    v_hat = v / (1 - beta2^t)              they underestimate; dividing undoes exactly that
+    p = p - lr m_hat / (sqrt(v_hat) + eps)
+
+On the first step m_hat = g and v_hat = g^2, so every parameter moves by about lr, whatever the
+size of its gradient: Adam's step size is set by lr, not by the scale of the loss. The functions
+are pure: they return new parameters and a new state and modify nothing they were given.
+Parameters, gradients and moments are trees (trees.py): use ``tree_map``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tiny_transformer.trees import leaves, tree_map, zeros_like
+
+
+def init_adam(params) -> dict:
+    """The optimiser state before the first step: {"m": zeros like params, "v": zeros like params,
+    "t": 0}; m and v are trees shaped like params."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: init_adam")
+
+
+def adam_step(
+    params, grads, state: dict, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+) -> tuple[object, dict]:
+    """One Adam update: (params, grads, state) -> (new_params, new_state), following the module
+    docstring with t = state["t"] + 1. new_state = {"m": ..., "v": ..., "t": t}. Nothing given is
+    modified. Raises ValueError for lr <= 0 or betas outside [0, 1).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: adam_step")
+
+
+def global_norm(grads) -> float:
+    """sqrt(sum of the squares of every entry of every leaf): the size of the whole gradient, the
+    number to log while training (a sudden jump means trouble)."""
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: global_norm")
+
+
+def clip_by_global_norm(grads, max_norm: float) -> tuple[object, float]:
+    """Scale the whole gradient down when it is too long: -> (clipped, norm before clipping).
+
+    With n = global_norm(grads): every leaf times max_norm / n when n > max_norm, unchanged
+    otherwise. One factor for all leaves keeps the gradient's direction. Raises ValueError for
+    max_norm <= 0.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("not started: clip_by_global_norm")

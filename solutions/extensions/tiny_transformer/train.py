@@ -1,0 +1,414 @@
+"""Exercises A.8-A.10: training, checkpoints and sampling; the experiments of the reading guide.
+
+    .venv/bin/python -m tiny_transformer.train --task copy        # seconds: copy to 100 %
+    .venv/bin/python -m tiny_transformer.train --task synthetic   # the counting extension's chain
+    .venv/bin/python -m tiny_transformer.train --task markov2     # a second-order chain
+    .venv/bin/python -m tiny_transformer.train --task pydoc       # Python's documentation prose
+    .venv/bin/python -m tiny_transformer.train --task all         # everything, the README's table
+
+(from the repository root with ``PYTHONPATH=.:extensions`` for your code, or
+``PYTHONPATH=solutions:solutions/extensions`` for the reference). Each run prints a progress bar,
+the held-out cross-entropy of the tiny Transformer next to the bigram model's on the same split
+(and the entropy rate where it is known), writes a checkpoint (.npz) and a loss curve (.png) under
+``build/tiny_transformer/``, and prints a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from phase0_math.arrays import shape_str
+from tiny_transformer.adam import adam_step, clip_by_global_norm, global_norm, init_adam
+from tiny_transformer.model import check_config, init_model, make_config, model_forward, next_token_loss
+from tiny_transformer.tasks import copy_accuracy, held_out_cross_entropy, load_corpus, make_batch
+from tiny_transformer.trees import flatten, unflatten
+
+DEFAULT_OUT = Path("build/tiny_transformer")
+
+# the experiments of the reading guide: model sizes and training budgets, fixed in advance
+COPY = {"vocab_size": 8, "n_tokens": 6, "d_model": 16, "n_heads": 2, "n_layers": 1, "steps": 300,
+        "batch_size": 32, "lr": 1e-2, "warmup": 20}
+CORPUS_RUNS = {
+    "synthetic": {"d_model": 16, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 600, "batch_size": 32,
+                  "lr": 5e-3, "warmup": 50},
+    "markov2": {"d_model": 32, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 1000, "batch_size": 32,
+                "lr": 5e-3, "warmup": 50},
+    "pydoc": {"d_model": 32, "n_heads": 4, "n_layers": 2, "context": 32, "steps": 2000, "batch_size": 32,
+              "lr": 3e-3, "warmup": 100},
+}
+BIGRAM_K = 0.1  # the counting extension's add-k constant for characters
+
+
+# -- given: the learning-rate schedule and the progress bar ---------------------------------------
+
+
+def learning_rate(step: int, steps: int, lr: float, warmup: int = 0) -> float:
+    """Given: the rate of step ``step`` (0-based) out of ``steps``: a linear warm-up from lr / warmup
+    to lr over the first ``warmup`` steps, then a cosine decay from lr to lr / 10 at the end.
+    (Warm-up keeps Adam's first, noisy steps small; the decay lets the loss settle.)"""
+    if warmup and step < warmup:
+        return lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
+
+
+class ProgressBar:
+    """Given: a one-line text progress bar, redrawn in place with ``\\r``.
+
+    Works without a terminal too (a log file, a notebook, CI): the line is only redrawn, never
+    scrolled, and a final newline ends it. ``update`` redraws at most every ``every`` seconds.
+    """
+
+    def __init__(self, total: int, stream=None, width: int = 24, every: float = 0.1):
+        self.total, self.stream, self.width, self.every = max(1, int(total)), stream or sys.stderr, width, every
+        self.started = time.perf_counter()
+        self.last = -1.0
+
+    def update(self, done: int, **values: float) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.every and done < self.total:
+            return
+        self.last = now
+        filled = int(self.width * done / self.total)
+        rate = done / max(now - self.started, 1e-9)
+        shown = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} "
+                          f"{shown} {rate:.0f} steps/s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+# -- A.8 one step and the loop --------------------------------------------------------------------
+
+
+def train_step(
+    params: dict, state: dict, ids: np.ndarray, config: dict, lr: float, mask: np.ndarray | None = None,
+    max_norm: float | None = 1.0,
+) -> tuple[dict, dict, float, float]:
+    """One step of training on one batch: loss and gradients, clipping, an Adam update.
+
+    ids: (B, T + 1), mask: (B, T) bool or None (see model.next_token_loss); state from
+    ``init_adam``; max_norm: clip the gradient to this global norm (None: no clipping) ->
+    (new_params, new_state, loss: float, grad_norm: float), loss and grad_norm measured *before*
+    the update (grad_norm before clipping). Pure: params and state are not modified.
+    """
+    ### BEGIN SOLUTION
+    loss, grads = next_token_loss(ids, params, config, mask)
+    if max_norm is None:
+        norm = global_norm(grads)
+    else:
+        grads, norm = clip_by_global_norm(grads, max_norm)
+    params, state = adam_step(params, grads, state, lr)
+    return params, state, float(loss), float(norm)
+    ### END SOLUTION
+
+
+def train(
+    config: dict, task: dict, steps: int, seed: int, batch_size: int = 32, lr: float = 3e-3, warmup: int = 0,
+    max_norm: float | None = 1.0, params: dict | None = None, state: dict | None = None, progress: bool = False,
+) -> tuple[dict, dict, dict]:
+    """Train the model on a task for ``steps`` steps -> (params, state, history).
+
+    config from make_config; task as ``tasks.make_batch`` takes it (copy or corpus windows of
+    config["context"] tokens). Seeds: ``rng = np.random.default_rng(seed)``; the initial
+    parameters come from ``init_model(config, int(rng.integers(2**31)))`` (unless ``params`` is
+    given: training continues from it, with ``state`` or a fresh Adam state), then batch i from
+    ``make_batch(task, batch_size, config["context"], int(rng.integers(2**31)))``. Step i uses
+    the rate ``learning_rate(i, steps, lr, warmup)``. history = {"loss": (steps,), "grad_norm":
+    (steps,), "lr": (steps,)}, each step's values as train_step returns them. progress=True draws
+    a :class:`ProgressBar` on stderr. The same arguments give the same parameters.
+    Raises ValueError for steps < 0.
+    """
+    config = check_config(config)
+    ### BEGIN SOLUTION
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps: expected an integer >= 0, got {steps!r}")
+    rng = np.random.default_rng(seed)
+    init_seed = int(rng.integers(2**31))
+    if params is None:
+        params = init_model(config, init_seed)
+    if state is None:
+        state = init_adam(params)
+    history = {"loss": np.zeros(steps), "grad_norm": np.zeros(steps), "lr": np.zeros(steps)}
+    bar = ProgressBar(steps) if progress else None
+    for i in range(steps):
+        ids, mask = make_batch(task, batch_size, config["context"], int(rng.integers(2**31)))
+        rate = learning_rate(i, steps, lr, warmup)
+        params, state, loss, norm = train_step(params, state, ids, config, rate, mask, max_norm)
+        history["loss"][i], history["grad_norm"][i], history["lr"][i] = loss, norm, rate
+        if bar is not None:
+            bar.update(i + 1, loss=loss, grad_norm=norm)
+    if bar is not None:
+        bar.close()
+    return params, state, history
+    ### END SOLUTION
+
+
+# -- A.9 checkpoints ------------------------------------------------------------------------------
+
+
+def save_checkpoint(path: str, params: dict, config: dict, state: dict | None = None) -> str:
+    """Write the model (and optionally Adam's state) to one ``.npz`` file; return the path.
+
+    Entries: "config" (the config as a JSON string in a 0-d str array), one "params.<path>" per
+    leaf of ``trees.flatten(params)``, and with a state "adam.m.<path>", "adam.v.<path>" and
+    "adam.t". Only arrays of numbers and strings: it loads with ``allow_pickle=False``, so opening
+    a checkpoint can never run code. Creates the parent directory. A path without the .npz suffix
+    gets it (as numpy would).
+    """
+    ### BEGIN SOLUTION
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = {"config": np.array(json.dumps(check_config(config)))}
+    entries.update({f"params.{k}": v for k, v in flatten(params).items()})
+    if state is not None:
+        entries.update({f"adam.m.{k}": v for k, v in flatten(state["m"]).items()})
+        entries.update({f"adam.v.{k}": v for k, v in flatten(state["v"]).items()})
+        entries["adam.t"] = np.array(int(state["t"]))
+    np.savez(path, **entries)
+    return str(path)
+    ### END SOLUTION
+
+
+def load_checkpoint(path: str) -> tuple[dict, dict, dict | None]:
+    """Read what :func:`save_checkpoint` wrote -> (params, config, state or None).
+
+    Open it with ``np.load(path, allow_pickle=False)``; rebuild the trees with ``trees.unflatten``
+    (a list of blocks comes back as a list). Raises ValueError for a file without a config.
+    """
+    ### BEGIN SOLUTION
+    with np.load(path, allow_pickle=False) as archive:
+        if "config" not in archive.files:
+            raise ValueError(f"{path}: not a checkpoint of this extension (no 'config' entry)")
+        config = check_config(json.loads(str(archive["config"])))
+        groups: dict[str, dict] = {"params.": {}, "adam.m.": {}, "adam.v.": {}}
+        for name in archive.files:
+            for prefix, group in groups.items():
+                if name.startswith(prefix):
+                    group[name[len(prefix):]] = np.array(archive[name])
+        params = unflatten(groups["params."])
+        state = None
+        if "adam.t" in archive.files:
+            state = {"m": unflatten(groups["adam.m."]), "v": unflatten(groups["adam.v."]),
+                     "t": int(archive["adam.t"])}
+    return params, config, state
+    ### END SOLUTION
+
+
+def checkpoint_entries(path: str) -> dict:
+    """Given: every entry of a ``.npz`` file, read with ``allow_pickle=False`` (a file holding an
+    object array fails here, as it should): {name: array}, a string entry as a Python str."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: (str(archive[name]) if archive[name].dtype.kind == "U" else np.array(archive[name]))
+                for name in archive.files}
+
+
+# -- A.10 sampling --------------------------------------------------------------------------------
+
+
+def sample(params: dict, config: dict, prompt: np.ndarray, length: int, seed: int, temperature: float = 1.0) -> np.ndarray:
+    """Generate ``length`` tokens after ``prompt`` -> ids: (len(prompt) + length,) int64, the prompt first.
+
+    prompt: (P,) token ids, P >= 1. For each new token: run the model on the last
+    config["context"] tokens so far, take the logits of the last position, divide by
+    ``temperature`` and softmax them into p; draw u = rng.random() with
+    ``rng = np.random.default_rng(seed)`` (one u per token) and take the first token whose
+    cumulative probability exceeds u (``np.searchsorted(np.cumsum(p), u, side="right")``).
+    temperature 0 means greedy: the argmax, no randomness. Same seed, same text.
+    Raises ValueError for an empty prompt, length < 0 or temperature < 0.
+    """
+    config = check_config(config)
+    ### BEGIN SOLUTION
+    prompt = np.asarray(prompt)
+    if prompt.ndim != 1 or prompt.size == 0 or prompt.dtype.kind not in "iu":
+        raise ValueError(f"prompt: expected a non-empty 1-d array of token ids, got dtype {prompt.dtype} and "
+                         f"shape {shape_str(prompt.shape)}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length: expected an integer >= 0, got {length!r}")
+    if not temperature >= 0:
+        raise ValueError(f"temperature: expected a number >= 0, got {temperature}")
+    rng = np.random.default_rng(seed)
+    ids = [int(i) for i in prompt]
+    for _ in range(length):
+        window = np.array(ids[-config["context"]:], dtype=np.int64)[None, :]
+        logits, _ = model_forward(window, params, config)
+        last = logits[0, -1]  # (V,)
+        if temperature == 0:
+            ids.append(int(np.argmax(last)))
+            continue
+        z = last / temperature
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        cumulative = np.cumsum(p)
+        cumulative[-1] = 1.0
+        ids.append(int(np.searchsorted(cumulative, rng.random(), side="right")))
+    return np.array(ids, dtype=np.int64)
+    ### END SOLUTION
+
+
+# -- given: the experiments -----------------------------------------------------------------------
+
+
+def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, check_every: int = 10) -> dict:
+    """Given: train on the copy task and find the first step at which a held-out copy batch is
+    right at 100 %. -> {"params", "config", "history", "accuracy", "steps_to_100", "seconds_to_100",
+    "seconds", "steps_per_second"}. Accuracy is checked every ``check_every`` steps on a fresh
+    batch of 256 sequences (that check is not counted in the training time)."""
+    c = COPY
+    config = make_config(c["vocab_size"], c["d_model"], c["n_heads"], c["n_layers"], context=2 * c["n_tokens"])
+    task = {"kind": "copy", "n_tokens": c["n_tokens"], "vocab_size": c["vocab_size"]}
+    steps = c["steps"] if steps is None else steps
+    rng = np.random.default_rng(seed)
+    params = init_model(config, int(rng.integers(2**31)))
+    state = init_adam(params)
+    losses, norms = [], []
+    trained, steps_to_100, seconds_to_100 = 0.0, None, None
+    bar = ProgressBar(steps) if progress else None
+    done = 0
+    while done < steps:
+        chunk = min(check_every, steps - done)
+        # one chunk of training, continuing the schedule of the whole run
+        for i in range(done, done + chunk):
+            ids, mask = make_batch(task, c["batch_size"], config["context"], int(rng.integers(2**31)))
+            started = time.perf_counter()
+            params, state, loss, norm = train_step(params, state, ids, config,
+                                                   learning_rate(i, steps, c["lr"], c["warmup"]), mask)
+            trained += time.perf_counter() - started
+            losses.append(loss)
+            norms.append(norm)
+            if bar is not None:
+                bar.update(i + 1, loss=loss, grad_norm=norm)
+        done += chunk
+        if steps_to_100 is None and copy_accuracy(params, config, c["n_tokens"], 256, seed + 10_000) == 1.0:
+            steps_to_100, seconds_to_100 = done, trained
+    if bar is not None:
+        bar.close()
+    accuracy = copy_accuracy(params, config, c["n_tokens"], 1024, seed + 20_000)
+    return {"params": params, "config": config, "history": {"loss": np.array(losses), "grad_norm": np.array(norms)},
+            "accuracy": accuracy, "steps_to_100": steps_to_100, "seconds_to_100": seconds_to_100,
+            "seconds": trained, "steps_per_second": steps / max(trained, 1e-9)}
+
+
+def bigram_cross_entropy(train_ids: np.ndarray, held_ids: np.ndarray, vocab_size: int, k: float = BIGRAM_K) -> float:
+    """Given: the counting extension's add-k character bigram, fitted on the training ids and
+    scored on the held-out ids (the same positions 1 .. N-1 as held_out_cross_entropy)."""
+    from language_models import bigram
+
+    probs = bigram.bigram_probs(bigram.bigram_counts(train_ids, vocab_size), k)
+    return float(bigram.cross_entropy(probs, held_ids))
+
+
+def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: bool = False) -> dict:
+    """Given: train on one corpus and compare held-out cross-entropies (nats per character).
+
+    -> {"params", "config", "history", "corpus", "bigram", "transformer", "entropy_rate" (None for
+    pydoc), "seconds", "steps_per_second", "n_params"}."""
+    from language_models.corpus import entropy_rate
+
+    from tiny_transformer.tasks import pair_chain
+    from tiny_transformer.trees import tree_size
+
+    run = CORPUS_RUNS[name]
+    data = load_corpus(name)
+    v = len(data["vocab"])
+    config = make_config(v, run["d_model"], run["n_heads"], run["n_layers"], context=run["context"])
+    started = time.perf_counter()
+    params, _, history = train(config, {"kind": "corpus", "ids": data["train"]}, run["steps"] if steps is None else steps,
+                               seed, run["batch_size"], run["lr"], run["warmup"], progress=progress)
+    seconds = time.perf_counter() - started
+    entropy = None
+    if data["order"] == 1:
+        entropy = entropy_rate(data["chain"])
+    elif data["order"] == 2:
+        entropy = entropy_rate(pair_chain(data["chain"]))
+    return {"params": params, "config": config, "history": history, "corpus": data,
+            "bigram": bigram_cross_entropy(data["train"], data["held_out"], v),
+            "transformer": held_out_cross_entropy(params, config, data["held_out"]),
+            "entropy_rate": entropy, "seconds": seconds, "steps_per_second": len(history["loss"]) / seconds,
+            "n_params": tree_size(params)}
+
+
+def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2")) -> dict:
+    """Given: the numbers ``make bench`` reports for this extension (about a minute on one core).
+
+    -> {"copy_steps_per_second", "copy_steps_to_100", "copy_seconds_to_100", "copy_accuracy",
+        and per corpus "<name>_bigram", "<name>_transformer", "<name>_entropy_rate" (nats per
+        symbol, held out), "<name>_steps_per_second"}."""
+    copy = copy_run(seed=0)
+    out = {"copy_steps_per_second": copy["steps_per_second"], "copy_steps_to_100": copy["steps_to_100"],
+           "copy_seconds_to_100": copy["seconds_to_100"], "copy_accuracy": copy["accuracy"]}
+    for name in corpora:
+        run = corpus_run(name, seed=0)
+        out.update({f"{name}_bigram": run["bigram"], f"{name}_transformer": run["transformer"],
+                    f"{name}_entropy_rate": run["entropy_rate"], f"{name}_steps_per_second": run["steps_per_second"]})
+    return out
+
+
+def _decode(ids, vocab) -> str:
+    return "".join(vocab[int(i)] if int(i) else "?" for i in ids)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tiny_transformer.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--task", choices=("copy", "synthetic", "markov2", "pydoc", "all"), default="copy")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=None, help="override the experiment's number of steps")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="where checkpoints and plots go")
+    parser.add_argument("--no-plot", action="store_true")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    names = ["copy", "synthetic", "markov2", "pydoc"] if args.task == "all" else [args.task]
+    rows = []
+    for name in names:
+        print(f"== {name} (seed {args.seed})", flush=True)
+        if name == "copy":
+            run = copy_run(args.seed, args.steps, progress=True)
+            first = "never" if run["steps_to_100"] is None else f"step {run['steps_to_100']} ({run['seconds_to_100']:.1f} s)"
+            print(f"copy: token accuracy {run['accuracy']:.2%} on 1024 fresh sequences; 100 % first reached at "
+                  f"{first}; {run['steps_per_second']:.0f} training steps/s")
+            ids, _ = make_batch({"kind": "copy", "n_tokens": COPY["n_tokens"], "vocab_size": COPY["vocab_size"]},
+                                1, 0, args.seed + 30_000)
+            prompt = ids[0, : COPY["n_tokens"] + 1]
+            print(f"greedy continuation of {prompt.tolist()}: "
+                  f"{sample(run['params'], run['config'], prompt, COPY['n_tokens'], 0, temperature=0.0).tolist()}")
+        else:
+            run = corpus_run(name, args.seed, args.steps, progress=True)
+            h = run["entropy_rate"]
+            rows.append((name, run["bigram"], run["transformer"], h, run["n_params"], len(run["history"]["loss"]),
+                         run["seconds"]))
+            print(f"{name}: held-out cross-entropy, nats per character: bigram {run['bigram']:.4f}, tiny Transformer "
+                  f"{run['transformer']:.4f}" + (f", entropy rate {h:.4f}" if h is not None else "")
+                  + f" ({run['n_params']} parameters, {len(run['history']['loss'])} steps, {run['seconds']:.0f} s)")
+            vocab = run["corpus"]["vocab"]
+            prompt = run["corpus"]["held_out"][:8]
+            text = sample(run["params"], run["config"], prompt, 120, args.seed, temperature=1.0)
+            print(f"sample (seed {args.seed}): {_decode(text, vocab)!r}")
+        path = save_checkpoint(str(out / f"{name}.npz"), run["params"], run["config"])
+        print(f"checkpoint: {path}")
+        if not args.no_plot:
+            from tiny_transformer.plots import loss_curve
+
+            print(f"loss curve: {loss_curve(run['history'], out / f'{name}_loss.png', title=name, floor=run.get('entropy_rate'))}")
+    if rows:
+        print("\n| corpus | bigram (add-0.1) | tiny Transformer | entropy rate | parameters | steps | seconds |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for name, big, tt, h, n, steps, seconds in rows:
+            shown = "unknown" if h is None else f"{h:.4f}"
+            print(f"| {name} | {big:.4f} | {tt:.4f} | {shown} | {n} | {steps} | {seconds:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
