@@ -663,7 +663,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         result = reports[phase.name]
         exercises = course.of(phase.name)
         states = [result.states[e.key] for e in exercises]
-        done = sum(s.status == "done" for s in states)
+        done = sum(s.finished for s in states)
         left = sum(e.minutes for e, s in zip(exercises, states) if not s.finished)
         if result.present:
             total_done += done
@@ -1353,6 +1353,19 @@ def run_check(args: argparse.Namespace) -> int:
 # -- the command line -----------------------------------------------------------------------------
 
 
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command that reports a broken manifest in one line instead of a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except ManifestError as exc:
+            print(f"grader: the exercise manifest is broken: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
 def add_commands(sub: Any) -> None:
     """Register status, next, hint, watch, reset, solution and readmes on the grader's CLI."""
     names = [p.name for p in PHASES]
@@ -1362,35 +1375,35 @@ def add_commands(sub: Any) -> None:
     status.add_argument("--fresh", action="store_true", help="rerun every test (ignore .grader/cache.json)")
     status.add_argument("--timeout", type=float, default=PACKAGE_TIMEOUT, help="seconds per package")
     status.add_argument("--jobs", type=int, default=2, help="packages tested at once (default 2)")
-    status.set_defaults(run=cmd_status)
+    status.set_defaults(run=_guarded(cmd_status))
 
     nxt = sub.add_parser("next", help="the first unfinished exercise: file, function, how to check it")
     nxt.add_argument("--fresh", action="store_true", help="rerun every test (ignore .grader/cache.json)")
     nxt.add_argument("--timeout", type=float, default=PACKAGE_TIMEOUT, help="seconds per package")
-    nxt.set_defaults(run=cmd_next)
+    nxt.set_defaults(run=_guarded(cmd_next))
 
     hint = sub.add_parser("hint", help="a hint for an exercise (default: the current one), a level at a time")
     hint.add_argument("exercise", nargs="?", default=None, help="a number (0.2) or a name (softmax)")
     hint.add_argument("--level", type=int, default=None, help="show this level (1 nudge, 2 idea, 3 code shape)")
-    hint.set_defaults(run=cmd_hint)
+    hint.set_defaults(run=_guarded(cmd_hint))
 
     watch = sub.add_parser("watch", help="rerun the current exercise's public tests whenever a file changes")
     watch.add_argument("--poll", action="store_true", help="poll modification times instead of file events")
     watch.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
     watch.add_argument("--max-runs", type=int, default=0, help="stop after this many test runs (0: never)")
     watch.add_argument("--no-clear", action="store_true", help="never clear the screen between runs")
-    watch.set_defaults(run=cmd_watch)
+    watch.set_defaults(run=_guarded(cmd_watch))
 
     reset = sub.add_parser("reset", help="restore an exercise's functions to their stubs (keeps a backup)")
     reset.add_argument("exercise", help="a number (0.2) or a name (softmax)")
     reset.add_argument("--whole-file", action="store_true", help="restore the whole file, not just the functions")
-    reset.set_defaults(run=cmd_reset)
+    reset.set_defaults(run=_guarded(cmd_reset))
 
     solution = sub.add_parser("solution", help="print a package's reference once the grader says it is complete")
     solution.add_argument("package", choices=names)
     solution.add_argument("--force", action="store_true", help="show it even before the package is complete")
-    solution.set_defaults(run=cmd_solution)
+    solution.set_defaults(run=_guarded(cmd_solution))
 
     readmes = sub.add_parser("readmes", help="write the READMEs' exercise tables from grader/exercises.toml")
     readmes.add_argument("--check", action="store_true", help="only report tables that differ")
-    readmes.set_defaults(run=cmd_readmes)
+    readmes.set_defaults(run=_guarded(cmd_readmes))
