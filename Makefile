@@ -9,7 +9,7 @@ DEPS := $(VENV)/.deps-installed
 PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models tiny_transformer distillation control
 
 .DEFAULT_GOAL := help
-.PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab
+.PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab plots
 .PHONY: status next hint watch reset solution readmes
 
 help: ## list the commands
@@ -90,6 +90,11 @@ lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgr
 	@cd "$(or $(DIR),.)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" FPAI_ROOT="$(CURDIR)" \
 		PYTHONPATH="$(CURDIR):$(CURDIR)/extensions$${PYTHONPATH:+:$$PYTHONPATH}" \
 		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+
+plots: $(DEPS) ## the pictures of PHASE from your code (TARGET=solutions: from the reference)
+	@if [ -z "$(PHASE)" ]; then echo "usage: make plots PHASE=<phase1_backprop, phase2_attention, ...> [OUT=dir]"; exit 2; fi
+	@ROOT="$(abspath $(or $(TARGET),.))"; cd "$$ROOT" && PYTHONPATH="$$ROOT:$$ROOT/extensions" MPLBACKEND=Agg \
+		"$(CURDIR)/$(PY)" -m $(PHASE).plots "$(abspath $(or $(OUT),build/plots/$(PHASE)))"
 
 bench: $(DEPS) ## measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)
