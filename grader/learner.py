@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -310,6 +311,9 @@ class Run:
     cached: bool = False
 
 
+_CACHE_LOCK = threading.Lock()
+
+
 def _fingerprint(phase: Phase) -> str:
     """Changes whenever a file of this package, of a package before it, or of the grader changes."""
     digest = hashlib.sha1()
@@ -336,7 +340,7 @@ def _load_json(path: Path) -> dict:
 
 def _save_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temporary = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     os.replace(temporary, path)
 
@@ -383,10 +387,11 @@ def run_package(phase: Phase, markers: Iterable[str] | None = None, timeout: flo
         return Run(None, f"pytest could not run the tests of {phase.name}: " + (lines[-1] if lines else ""), seconds)
     run = Run(data["records"], seconds=seconds)
     if key:
-        cache = _load_json(CACHE_FILE)
-        cache[phase.name] = {"key": key, "records": run.records}
-        with contextlib.suppress(OSError):
-            _save_json(CACHE_FILE, cache)
+        with _CACHE_LOCK:  # status tests two packages at once: one read-modify-write at a time
+            cache = _load_json(CACHE_FILE)
+            cache[phase.name] = {"key": key, "records": run.records}
+            with contextlib.suppress(OSError):
+                _save_json(CACHE_FILE, cache)
     return run
 
 
@@ -1269,6 +1274,14 @@ def check_footer(phase: Phase, records: list[Any], exercise: Exercise | None) ->
             return None
         return [f"{exercise.title}: every public test passes. make next names what comes next."]
     first = next((r for r in failed if not (r.message or "").startswith("not started")), failed[0])
+    elsewhere = re.search(r"\(([\w/]+)/\w+\.py:\d+\)", first.message or "")
+    if elsewhere and elsewhere.group(1) != phase.path and all(
+            (r.message or "").startswith("not started") for r in failed):
+        match = _NOT_STARTED.match(first.message or "")
+        what = match.group(1) if match else "a function"
+        return textwrap.wrap(f"Next: {what} in {elsewhere.group(1)}/ is not started, and this phase uses it. "
+                             f"Finish that first, or check this phase against the reference of the earlier "
+                             f"ones: make check PHASE={phase.name} DECOUPLED=1", WIDTH, subsequent_indent="      ")
     owner = None
     match = _NOT_STARTED.match(first.message or "")
     if match:
