@@ -348,13 +348,16 @@ def test_workbook_runs_top_to_bottom_against_the_reference(phase):
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebooks.source_path(phase), as_version=4)
-    env_root = os.environ.pop("FPAI_ROOT", None)
+    saved = {name: os.environ.pop(name, None) for name in ("FPAI_ROOT", "NBGRADER_EXECUTION")}
+    os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader runs it: the public tests make way for the hidden
     try:
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(SOLUTIONS / phase.path)}}).execute()
     finally:
-        if env_root is not None:
-            os.environ["FPAI_ROOT"] = env_root
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade"):
@@ -365,6 +368,18 @@ def test_workbook_runs_top_to_bottom_against_the_reference(phase):
     assert result and float(result[0]["data"]["text/plain"]) == last.metadata["nbgrader"]["points"]
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "a workbook shows at least one plot"
+
+
+def test_the_modules_cell_runs_the_public_tests_on_the_packages_the_notebook_imports(tmp_path):
+    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from grader import workbook; "
+             "print(workbook.package_dir('phase0_math')); print(workbook.check_phase('phase0_math', out_of=10))")
+    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "PYTHONPATH")}
+    done = subprocess.run([sys.executable, "-c", probe, str(SOLUTIONS), str(REPO)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0 and not done.stderr.strip(), done.stdout + done.stderr
+    assert Path(lines[0]) == SOLUTIONS / "phase0_math"
+    assert "public tests pass" in done.stdout and float(lines[-1]) == 10.0, done.stdout
 
 
 # -- JupyterLab -----------------------------------------------------------------------------------
