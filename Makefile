@@ -49,8 +49,9 @@ check: $(DEPS) ## public tests of PHASE, or of one exercise (EX=0.2)
 test: $(DEPS) ## the repository's own tests (what CI runs)
 	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest
 
-stubs: $(DEPS) ## regenerate the phase stubs from solutions/
+stubs: $(DEPS) ## regenerate the stubs and the READMEs' exercise tables
 	@$(PY) -m grader stubs
+	@$(PY) -m grader readmes
 
 status: $(DEPS) ## your progress: each exercise done, failing or not started
 	@$(PY) -m grader status $(ARGS)

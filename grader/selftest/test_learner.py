@@ -1,0 +1,453 @@
+"""The learner's tools: the exercise manifest, the README tables, and a new user's walk through
+Phase 0 (next, check, hint, reset, status, watch, solution) in a temporary copy of the course.
+
+The manifest tests read the working copy; everything that writes runs in a copy under tmp_path,
+through ``python -m grader`` in a subprocess, as a learner would run it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import learner, report, stubs
+from grader.phases import PHASES, REPO, SOLUTIONS, by_name
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+# -- the manifest, against solutions/ and the tests ------------------------------------------------
+
+
+def _solution_regions() -> dict[tuple[str, str], list[str]]:
+    """{(package, file): [functions with a ### BEGIN SOLUTION region]} over solutions/."""
+    found = {}
+    for phase in PHASES:
+        folder = SOLUTIONS / phase.path
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            source = path.read_text()
+            tree = ast.parse(source)
+            names = []
+            for number, line in enumerate(source.splitlines(), start=1):
+                if line.strip() == stubs.BEGIN:
+                    name = stubs._enclosing_function(tree, number)
+                    if name not in names:
+                        names.append(name)
+            if names:
+                found[(phase.name, str(path.relative_to(folder)))] = names
+    return found
+
+
+def _test_markers(phase) -> set[str]:
+    markers = set()
+    for path in phase.tests_dir.rglob("test_*.py") if phase.tests_dir.is_dir() else []:
+        markers |= set(re.findall(r"mark\.exercise\(\s*[\"'](\w+)[\"']", path.read_text()))
+    return markers
+
+
+COURSE = learner.load_course()
+
+
+def test_every_solution_function_belongs_to_exactly_one_exercise():
+    owners: dict[tuple[str, str, str], list[str]] = {}
+    for e in COURSE.exercises:
+        for f in e.functions:
+            owners.setdefault((e.package, e.file, f), []).append(e.number)
+    problems = []
+    for (package, file), names in _solution_regions().items():
+        for name in names:
+            got = owners.get((package, file, name), [])
+            if len(got) != 1:
+                problems.append(f"{package}/{file}: {name} is in {len(got)} exercises {got} of grader/exercises.toml")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_listed_function_exists_with_a_solution_region():
+    regions = _solution_regions()
+    problems = [f"{e.number} {e.name}: {e.package}/{e.file} has no solution region in {f}"
+                for e in COURSE.exercises for f in e.functions
+                if f not in regions.get((e.package, e.file), [])]
+    assert not problems, "\n".join(problems)
+
+
+def test_exercise_markers_match_the_tests_markers():
+    problems = []
+    for package in COURSE.packages:
+        phase = by_name(package)
+        tested = _test_markers(phase)
+        if not tested:
+            continue  # no tests yet
+        claimed = {m for e in COURSE.of(package) for m in e.markers}
+        problems += [f"{package}: exercise marker {m!r} is on no test" for m in sorted(claimed - tested)]
+        problems += [f"{package}: test marker {m!r} belongs to no exercise" for m in sorted(tested - claimed)]
+    assert not problems, "\n".join(problems)
+
+
+def test_manifest_is_in_course_order_with_unique_numbers_and_names():
+    order = [p.name for p in PHASES]
+    packages = [e.package for e in COURSE.exercises]
+    assert packages == sorted(packages, key=order.index), "exercises must follow the order of grader/phases.py"
+    numbers = [e.number for e in COURSE.exercises]
+    assert len(numbers) == len(set(numbers)), "exercise numbers must be unique"
+    keys = [e.key for e in COURSE.exercises]
+    assert len(keys) == len(set(keys)), "exercise names must be unique within a package"
+    for e in COURSE.exercises:
+        assert 1 <= e.difficulty <= 3 and 5 <= e.minutes <= 180, e.number
+        assert (SOLUTIONS / e.phase.path / e.file).exists(), f"{e.number}: solutions/{e.phase.path}/{e.file}"
+
+
+def test_sections_are_headings_of_the_package_readme():
+    problems = []
+    for e in COURSE.exercises:
+        readme = REPO / e.phase.readme
+        if not e.section or not readme.exists():
+            continue
+        headings = {line.lstrip("#").strip() for line in readme.read_text().splitlines() if line.startswith("#")}
+        if e.section not in headings:
+            problems.append(f"{e.number} {e.name}: no heading {e.section!r} in {e.phase.readme}")
+    assert not problems, "\n".join(problems)
+
+
+def _solution_bodies() -> dict[tuple[str, str, str], list[str]]:
+    """{(package, file, function): the code lines of its solution region, stripped}."""
+    bodies: dict[tuple[str, str, str], list[str]] = {}
+    for (package, file), _ in _solution_regions().items():
+        text = (SOLUTIONS / by_name(package).path / file).read_text()
+        tree = ast.parse(text)
+        inside = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip() == stubs.BEGIN:
+                inside = stubs._enclosing_function(tree, number)
+            elif line.strip() == stubs.END:
+                inside = None
+            elif inside and line.strip() and not line.strip().startswith("#"):
+                bodies.setdefault((package, file, inside), []).append(line.strip())
+    return bodies
+
+
+def test_hints_have_three_levels_fit_80_columns_and_never_give_the_whole_solution():
+    bodies = _solution_bodies()
+    problems = []
+    for e in COURSE.exercises:
+        if len(e.hints) != learner.LEVELS or not all(h.strip() for h in e.hints):
+            problems.append(f"{e.number}: needs {learner.LEVELS} non-empty hints")
+        for level, hint in enumerate(e.hints, start=1):
+            for line in learner.render_text(hint, learner.WIDTH - 2):
+                if len(line) > learner.WIDTH - 2:
+                    problems.append(f"{e.number} hint {level}: line longer than 78 columns: {line!r}")
+        quoted = {line.strip() for hint in e.hints for line in hint.splitlines()}
+        for function in e.functions:
+            body = bodies.get((e.package, e.file, function), [])
+            shown = sum(line in quoted for line in body)
+            if len(body) >= 2 and shown > 0.75 * len(body):  # the shape of the code, not the code
+                problems.append(f"{e.number}: the hints quote {shown} of the {len(body)} lines of {function}")
+    assert not problems, "\n".join(problems)
+
+
+# -- README tables ---------------------------------------------------------------------------------
+
+
+def test_readme_tables_match_the_manifest():
+    problems = learner.readme_problems(COURSE, write=False)
+    assert not problems, "\n".join(problems) + "\n(python -m grader readmes rewrites them)"
+
+
+def test_readme_block_replaces_the_table_and_nothing_else():
+    text = "# P\n\n## Exercises, in order\n\n| # | f |\n| --- | --- |\n| 0.1 | x |\n\nAfter.\n"
+    once = learner.updated_readme(text, "BLOCK")
+    assert once == "# P\n\n## Exercises, in order\n\nBLOCK\n\nAfter.\n"
+    marked = f"intro\n{learner.BEGIN_TABLE}\nold\n{learner.END_TABLE}\noutro\n"
+    assert learner.updated_readme(marked, "NEW") == "intro\nNEW\noutro\n"
+    assert learner.updated_readme("# P\n\nno table here\n", "NEW") is None
+    block = learner.readme_block(COURSE, "phase0_math")
+    assert block.startswith(learner.BEGIN_TABLE) and block.endswith(learner.END_TABLE)
+    assert "| 0.1 | `matmul.py` | `dot`, `matmul` (explicit loops), `matmul_backward` | 1/3 | 30 min |" in block
+
+
+# -- the manifest's lookups and the file reading, in process ---------------------------------------
+
+
+def test_exercises_are_found_by_number_name_package_and_marker():
+    assert COURSE.resolve("0.2").name == "softmax"
+    assert COURSE.resolve("softmax").number == "0.2"
+    assert COURSE.resolve("phase2_attention:gradcheck").number == "2.4"
+    assert COURSE.resolve("2.2C").name == "attention_backward"
+    with pytest.raises(LookupError, match="several exercises"):
+        COURSE.resolve("gradcheck")
+    with pytest.raises(LookupError, match="no exercise"):
+        COURSE.resolve("nonsense")
+    assert COURSE.ref(COURSE.resolve("0.4")) == "0.4" and COURSE.ref(COURSE.resolve("0.2")) == "softmax"
+
+
+def test_tests_shared_by_exercises_go_to_the_exercise_their_name_spells():
+    exercises = COURSE.of("phase2_attention")
+    forward, backward = COURSE.resolve("2.2b"), COURSE.resolve("2.2c")
+    records = [{"name": "test_attention_backward_matches_finite_differences", "exercise": "attention"},
+               {"name": "test_attention_weights_are_cached_and_rows_sum_to_one", "exercise": "attention"}]
+    assert [r["name"] for r in learner.tests_of(backward, exercises, records)] == [records[0]["name"]]
+    assert [r["name"] for r in learner.tests_of(forward, exercises, records)] == [records[1]["name"]]
+
+
+def test_restore_functions_keeps_the_rest_of_the_file():
+    stub = 'import numpy\n\n\ndef a(x):\n    """A."""\n    raise NotImplementedError("not started: a")\n\n\n' \
+           'def b(x):\n    raise NotImplementedError("not started: b")\n'
+    mine = 'import numpy\nHELPER = 1\n\n\ndef a(x):\n    """A."""\n    ### BEGIN SOLUTION\n    return x\n' \
+           '    ### END SOLUTION\n\n\ndef b(x):\n    return 2 * x\n'
+    restored = learner.restore_functions(mine, stub, ["a"])
+    assert restored == ('import numpy\nHELPER = 1\n\n\ndef a(x):\n    """A."""\n'
+                        '    raise NotImplementedError("not started: a")\n\n\ndef b(x):\n    return 2 * x\n')
+    assert learner.restore_functions("def a(:\n", stub, ["a"]) is None
+    assert learner.restore_functions(mine, stub, ["missing"]) is None
+
+
+def test_colour_follows_the_terminal_and_the_conventions(monkeypatch):
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert report.use_colour(Tty())
+    assert not report.use_colour(open(os.devnull, "w"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not report.use_colour(Tty())
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert report.use_colour(open(os.devnull, "w"))
+
+
+# -- a new user in a copy of the course -------------------------------------------------------------
+
+
+def make_copy(root: Path, packages: tuple[str, ...] = ("phase0_math",), only: tuple[str, ...] | None = None) -> Path:
+    """A course with ``packages`` as a fresh clone has them: stubs, README, tests, the reference.
+
+    ``only``: keep just these exercise numbers in the copy's manifest (to reach "course complete")."""
+    shutil.copytree(REPO / "grader", root / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__", "selftest", "workbook_sources"))
+    shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+    planned = stubs.planned()
+    for name in packages:
+        phase = by_name(name)
+        shutil.copytree(REPO / phase.path, root / phase.path,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.png"))
+        shutil.copytree(SOLUTIONS / phase.path, root / "solutions" / phase.path,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+        for path, text in planned.items():
+            if path.is_relative_to(REPO / phase.path):
+                (root / path.relative_to(REPO)).write_text(text)
+    if only is not None:
+        manifest = root / "grader" / "exercises.toml"
+        entries = re.split(r"^\[\[exercise\]\]$", manifest.read_text(), flags=re.M)
+        kept = [e for e in entries[1:] if re.search(r'^number = "([^"]+)"', e, re.M).group(1) in only]
+        manifest.write_text(entries[0] + "".join("[[exercise]]" + e for e in kept))
+    return root
+
+
+def grader(root: Path, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=root, capture_output=True, text=True,
+                          timeout=timeout, env=environment, stdin=subprocess.DEVNULL)
+
+
+def solve(root: Path, package: str, file: str) -> None:
+    phase = by_name(package)
+    shutil.copy2(root / "solutions" / phase.path / file, root / phase.path / file)
+
+
+def assert_one_screen(text: str, lines: int = 25) -> None:
+    shown = text.rstrip("\n").splitlines()
+    assert len(shown) < lines, f"{len(shown)} lines:\n{text}"
+    assert all(len(line) <= 80 for line in shown), "\n".join(line for line in shown if len(line) > 80)
+    assert "Traceback" not in text and not ANSI.search(text), text
+
+
+def test_a_new_user_goes_through_phase0(tmp_path):
+    root = make_copy(tmp_path / "course")
+    matmul = root / "phase0_math" / "matmul.py"
+
+    first = grader(root, "next")
+    assert first.returncode == 0, first.stderr
+    assert "Next: 0.1 matmul" in first.stdout and "dot in phase0_math/matmul.py (line " in first.stdout
+    assert "make check EX=matmul" in first.stdout and "make hint EX=matmul" in first.stdout
+    assert_one_screen(first.stdout)
+
+    # a wrong answer: a transposed weight gradient
+    solve(root, "phase0_math", "matmul.py")
+    matmul.write_text(matmul.read_text().replace("return dout @ b.T, a.T @ dout", "return dout @ b.T, dout.T @ a"))
+    wrong = grader(root, "check", "phase0_math")
+    assert wrong.returncode == 1
+    assert "db: wrong shape: got (4, 3), expected (3, 4)" in wrong.stdout
+    assert "Next: 0.1 matmul" in wrong.stdout and "make hint EX=matmul" in wrong.stdout
+    assert_one_screen(wrong.stdout)
+    alone = grader(root, "check", "--exercise", "0.1")
+    assert "phase0_math: 3 of 4 public tests pass" in alone.stdout and "softmax" not in alone.stdout
+    assert_one_screen(alone.stdout)
+    still = grader(root, "next")
+    assert "Next: 0.1 matmul" in still.stdout and "wrong shape" in still.stdout
+    assert_one_screen(still.stdout)
+
+    # a right answer: next moves on
+    solve(root, "phase0_math", "matmul.py")
+    moved = grader(root, "next")
+    assert "Next: 0.2 softmax" in moved.stdout and "softmax in phase0_math/softmax.py (line " in moved.stdout
+    status = grader(root, "status")
+    assert status.returncode == 0, status.stderr
+    assert re.search(r"0\.1\s+matmul\s+matmul\.py\s+30 min\s+done", status.stdout), status.stdout
+    assert re.search(r"0\.2\s+softmax\s+softmax\.py\s+45 min\s+not started", status.stdout)
+    assert "Total: 1 of 5 exercises done" in status.stdout
+    assert_one_screen(status.stdout, lines=40)
+    coloured = grader(root, "status", env={"FORCE_COLOR": "1"})
+    assert ANSI.search(coloured.stdout)
+    assert not ANSI.search(grader(root, "status", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout)
+
+
+def test_hints_come_one_level_at_a_time_and_are_remembered(tmp_path):
+    root = make_copy(tmp_path / "course")
+    shown = [grader(root, "hint", "softmax").stdout for _ in range(4)]
+    assert [re.search(r"hint (\d) of 3", s).group(1) for s in shown] == ["1", "2", "3", "3"]
+    assert "make hint EX=softmax gives hint 2" in shown[0] and "last hint" in shown[3]
+    for text in shown:
+        assert_one_screen(text, lines=40)
+    assert '"phase0_math:softmax": 3' in (root / ".grader" / "progress.json").read_text()
+    again = grader(root, "hint", "0.2", "--level", "1")
+    assert "hint 1 of 3" in again.stdout and "make hint EX=softmax LEVEL=2" in again.stdout
+    current = grader(root, "hint")  # no exercise: the current one
+    assert "0.1 matmul, hint 1 of 3" in current.stdout
+    assert grader(root, "hint", "gradcheck").returncode == 2  # ambiguous: which phase?
+    assert grader(root, "hint", "0.2", "--level", "4").returncode == 2
+
+
+def test_reset_restores_the_stub_and_backs_up_the_learner_version(tmp_path):
+    root = make_copy(tmp_path / "course")
+    solve(root, "phase0_math", "softmax.py")
+    mine = (root / "phase0_math" / "softmax.py").read_text()
+    done = grader(root, "reset", "softmax")
+    assert done.returncode == 0 and "back to the stub" in done.stdout, done.stdout + done.stderr
+    assert (root / "phase0_math" / "softmax.py").read_text() == (root / "phase0_math" / "softmax.py").read_text()
+    expected = stubs.planned()[REPO / "phase0_math" / "softmax.py"]
+    assert (root / "phase0_math" / "softmax.py").read_text() == expected
+    backups = list((root / ".grader" / "backups").rglob("softmax.py"))
+    assert len(backups) == 1 and backups[0].read_text() == mine
+    assert "nothing to reset" in grader(root, "reset", "0.2").stdout
+
+
+def test_solution_refuses_before_the_phase_is_complete_then_allows(tmp_path):
+    root = make_copy(tmp_path / "course")
+    refused = grader(root, "solution", "phase0_math", timeout=300)
+    assert refused.returncode == 1 and "Not yet" in refused.stdout and "def softmax" not in refused.stdout
+    forced = grader(root, "solution", "phase0_math", "--force")
+    assert forced.returncode == 0 and "def softmax" in forced.stdout and "BEGIN SOLUTION" not in forced.stdout
+    for file in ("matmul.py", "softmax.py", "loss.py", "gradcheck.py", "linear_regression.py"):
+        solve(root, "phase0_math", file)
+    allowed = grader(root, "solution", "phase0_math", timeout=300)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "is complete" in allowed.stdout and "==> solutions/phase0_math/matmul.py <==" in allowed.stdout
+
+
+def _watch(root: Path, *args: str) -> subprocess.Popen:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    return subprocess.Popen([sys.executable, "-m", "grader", "watch", "--interval", "0.2", *args], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+
+
+def _read_until(process: subprocess.Popen, needle: str, timeout: float = 60) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        assert time.monotonic() < deadline, f"no {needle!r} in:\n{seen}"
+        line = process.stdout.readline()
+        assert line or process.poll() is None, f"watch ended before {needle!r}:\n{seen}"
+        seen += line
+    return seen
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["file-events", "polling"])
+def test_change_watcher_sees_a_saved_file_and_ignores_others(tmp_path, poll):
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "a.py").write_text("x = 1\n")
+    watcher = learner.ChangeWatcher([folder], poll=poll, interval=0.1)
+    try:
+        assert (watcher.fd is None) == poll or not sys.platform.startswith("linux")
+        assert watcher.wait(timeout=0.3) is False
+        (folder / "notes.txt").write_text("not python")
+        assert watcher.wait(timeout=0.5) is False
+        (folder / "a.py").write_text("x = 22\n")
+        assert watcher.wait(timeout=5) is True
+        (folder / "b.py").write_text("y = 1\n")  # a new module counts too
+        assert watcher.wait(timeout=5) is True
+    finally:
+        watcher.close()
+
+
+def test_watch_reruns_on_a_change_and_says_when_the_phase_and_course_are_complete(tmp_path):
+    mode: list[str] = []
+    # the copy's manifest holds one exercise, so finishing it finishes the phase and the course
+    root = make_copy(tmp_path / "course", only=("0.1",))
+    for file in ("softmax.py", "loss.py", "gradcheck.py", "linear_regression.py"):
+        solve(root, "phase0_math", file)  # for the grader, whose hidden tests cover the whole phase
+    process = _watch(root, *mode, "--max-runs", "5")
+    try:
+        first = _read_until(process, "Watching for changes")
+        assert "0.1 matmul" in first and "not started: dot" in first
+        assert ("polling" in first) == bool(mode)
+        solve(root, "phase0_math", "matmul.py")
+        rest, _ = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, rest
+    assert "4 of 4 public tests pass" in rest and "0.1 matmul is done" in rest
+    assert "Every exercise of phase0_math passes its public tests" in rest
+    assert "The grader agrees: phase0_math is complete" in rest
+    assert "Every exercise of the course passes its public tests" in rest
+    assert "Traceback" not in rest and all(len(line) <= 80 for line in (first + rest).splitlines())
+
+
+def test_watch_stops_cleanly_on_ctrl_c(tmp_path):
+    root = make_copy(tmp_path / "course")
+    process = _watch(root)
+    try:
+        _read_until(process, "Watching for changes")
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0 and "Stopped watching." in rest and "Traceback" not in rest
+
+
+def test_status_survives_a_package_that_kills_its_process(tmp_path):
+    root = make_copy(tmp_path / "course")
+    solve(root, "phase0_math", "matmul.py")
+    softmax = root / "phase0_math" / "softmax.py"
+    softmax.write_text(softmax.read_text() + "\nimport os\nos._exit(3)\n")  # kills whoever imports it
+    status = grader(root, "status", "--fresh")
+    assert status.returncode == 0, status.stderr
+    assert "stopped early" in status.stdout and "could not run" in status.stdout
+    assert_one_screen(status.stdout, lines=40)
+
+
+def test_check_decoupled_uses_the_reference_of_the_earlier_phases(tmp_path):
+    root = make_copy(tmp_path / "course", packages=("phase0_math", "phase2_attention"))
+    solve(root, "phase2_attention", "mask.py")
+    solve(root, "phase2_attention", "attention.py")  # phase 2 done, phase 0 still stubs
+    coupled = grader(root, "check", "phase2_attention", "-e", "attention_loops")
+    assert coupled.returncode == 1 and "not started: softmax (phase0_math/softmax.py" in coupled.stdout
+    decoupled = grader(root, "check", "phase2_attention", "-e", "attention_loops", "--decoupled")
+    assert decoupled.returncode == 0, decoupled.stdout
+    assert "phase0_math came from the reference" in decoupled.stdout
+    assert "3 of 3 public tests pass" in decoupled.stdout
+    assert_one_screen(decoupled.stdout)
