@@ -1,0 +1,117 @@
+"""Hidden tests: KL divergence, the soft term of distillation and the whole distillation loss."""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
+
+ls = module_fixture("distillation.loss")
+ref = reference_fixture("distillation.loss")
+
+pytestmark = pytest.mark.exercise("loss")
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _kl(p, q):
+    return np.sum(p * np.log(p / q), axis=1)
+
+
+def test_kl_divergence_on_a_hand_computed_case(ls):
+    p, q = np.array([[0.5, 0.5], [0.9, 0.1]]), np.array([[0.25, 0.75], [0.9, 0.1]])
+    got = expect_array(ls.kl_divergence(p, q), "kl_divergence", shape=(2,))
+    assert_close(got, np.array([0.5 * np.log(2.0) + 0.5 * np.log(2.0 / 3.0), 0.0]), "kl_divergence", atol=1e-12)
+
+
+def test_kl_divergence_is_not_symmetric(ls):
+    p, q = np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]])
+    forward, backward = ls.kl_divergence(p, q), ls.kl_divergence(q, p)
+    assert_close(forward, _kl(p, q), "kl_divergence(p, q) = sum p log(p / q)")
+    assert_close(backward, _kl(q, p), "kl_divergence(q, p) = sum q log(q / p)")
+
+
+def test_kl_divergence_lets_zero_probabilities_of_p_add_nothing(ls):
+    # 0 log(0 / q) = 0, even where q is 0 too
+    p, q = np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 0.5, 0.5]])
+    assert_close(ls.kl_divergence(p, q), np.array([np.log(2.0)]), "kl_divergence with zeros in p (and in q)")
+
+
+def test_kl_divergence_refuses_rows_of_different_shapes(ls):
+    ls.kl_divergence(np.full((2, 3), 1 / 3), np.full((2, 3), 1 / 3))
+    assert_raises(ValueError, lambda: ls.kl_divergence(np.full((2, 3), 1 / 3), np.full((2, 4), 0.25)),
+                  "kl_divergence of (2, 3) and (2, 4)", mentions=("(2, 3)", "(2, 4)"))
+
+
+@pytest.mark.points(2)
+def test_distillation_kl_goes_from_the_teacher_to_the_student_at_the_same_temperature(ls, rng):
+    student, teacher = rng.normal(size=(4, 5)) * 2, rng.normal(size=(4, 5)) * 2
+    value, grad = ls.distillation_kl(student, teacher, 3.0)
+    p, q = _softmax(teacher / 3.0), _softmax(student / 3.0)
+    if abs(expect_float(value, "distillation_kl") - np.mean(_kl(q, p))) < 1e-9:
+        raise AssertionError("distillation_kl: you computed KL(student || teacher); the soft term is "
+                             "KL(teacher || student), the teacher's distribution being the target")
+    assert_close(value, np.mean(_kl(p, q)), "distillation_kl = mean KL(softmax(t / T) || softmax(s / T))")
+    assert_close(grad, (q - p) / (4 * 3.0), "distillation_kl: gradient (q - p) / (N T)")
+
+
+def test_distillation_kl_is_zero_when_the_student_matches_the_teacher(ls, rng):
+    logits = rng.normal(size=(3, 4))
+    value, grad = ls.distillation_kl(logits, logits + 5.0, 2.0)  # a constant per row changes no softmax
+    assert_close(value, 0.0, "distillation_kl of equal logits (up to a constant)", atol=1e-12)
+    assert_close(grad, np.zeros((3, 4)), "its gradient", atol=1e-12)
+
+
+def test_distillation_kl_survives_a_teacher_that_is_very_sure(ls):
+    # at T = 0.5 a logit gap of 400 puts exp(-800) on the other class: its log must not be -inf
+    value, grad = ls.distillation_kl(np.array([[0.0, 0.0]]), np.array([[400.0, 0.0]]), 0.5)
+    assert_close(value, np.log(2.0), "distillation_kl with teacher logits (400, 0) at T = 0.5", rtol=1e-9)
+    expect_array(grad, "distillation_kl: gradient", shape=(1, 2))
+
+
+def test_distillation_loss_with_alpha_0_is_the_cross_entropy(ls, rng):
+    student, teacher = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    labels = np.array([2, 0, 1, 2])
+    loss, grad = ls.distillation_loss(student, teacher, labels, 4.0, 0.0)
+    p = _softmax(student)
+    assert_close(loss, -np.mean(np.log(p[np.arange(4), labels])), "distillation_loss with alpha = 0")
+    onehot = np.eye(3)[labels]
+    assert_close(grad, (p - onehot) / 4, "its gradient: (softmax(s) - onehot) / N, at T = 1 whatever T is")
+
+
+@pytest.mark.points(2)
+def test_distillation_loss_multiplies_the_soft_term_by_t_squared(ls, rng):
+    student, teacher, labels = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), np.array([0, 1, 2, 1])
+    for temperature in (2.0, 5.0):
+        loss, grad = ls.distillation_loss(student, teacher, labels, temperature, 1.0)
+        p, q = _softmax(teacher / temperature), _softmax(student / temperature)
+        assert_close(loss, temperature**2 * np.mean(_kl(p, q)), f"distillation_loss with alpha = 1, T = {temperature}: "
+                     "T^2 times the mean KL")
+        assert_close(grad, temperature * (q - p) / 4, f"its gradient at T = {temperature}: T (q - p) / N")
+
+
+def test_at_high_temperature_distillation_matches_logits(ls, rng):
+    # Hinton et al. 2.1: with zero-mean logits and T large, T^2 dKL/ds -> (s - t) / (N C)
+    student, teacher = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    student -= student.mean(axis=1, keepdims=True)
+    teacher -= teacher.mean(axis=1, keepdims=True)
+    _, grad = ls.distillation_loss(student, teacher, np.array([0, 1, 2]), 1000.0, 1.0)
+    assert_close(grad, (student - teacher) / (3 * 4), "distillation_loss gradient at T = 1000 against logit matching "
+                 "(s - t) / (N C)", rtol=0.01, atol=1e-4)
+
+
+def test_distillation_loss_matches_the_reference(ls, ref, rng):
+    student, teacher, labels = rng.normal(size=(5, 3)), rng.normal(size=(5, 3)) * 3, np.array([0, 2, 1, 1, 0])
+    loss, grad = ls.distillation_loss(student, teacher, labels, 3.0, 0.7)
+    ref_loss, ref_grad = ref.distillation_loss(student, teacher, labels, 3.0, 0.7)
+    assert_close(loss, ref_loss, "distillation_loss(T = 3, alpha = 0.7)")
+    assert_close(grad, ref_grad, "its gradient")
+
+
+def test_distillation_loss_refuses_an_alpha_outside_0_1(ls):
+    s, t, y = np.zeros((2, 3)), np.zeros((2, 3)), np.array([0, 1])
+    ls.distillation_loss(s, t, y, 2.0, 0.5)
+    assert_raises(ValueError, lambda: ls.distillation_loss(s, t, y, 2.0, 1.5), "distillation_loss with alpha = 1.5",
+                  mentions=("alpha",))
