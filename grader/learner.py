@@ -146,6 +146,18 @@ class Course:
     def of(self, package: str) -> list[Exercise]:
         return [e for e in self.exercises if e.package == package]
 
+    def owner(self, message: str) -> Exercise | None:
+        """The exercise whose function a "not started: f (path:line)" message names."""
+        match = re.match(r"not started: (\w+)(?: \(([^:)]+))?", message or "")
+        if not match:
+            return None
+        function, path = match.groups()
+        candidates = [e for e in self.exercises if function in e.functions]
+        if path:
+            here = [e for e in candidates if path.startswith(e.phase.path + "/")]
+            candidates = here or candidates
+        return candidates[0] if candidates else None
+
     def ref(self, exercise: Exercise) -> str:
         """How to name the exercise on a command line: its name when unique, else its number."""
         same = [e for e in self.exercises if e.name == exercise.name]
@@ -400,11 +412,12 @@ def run_package(phase: Phase, markers: Iterable[str] | None = None, timeout: flo
 
 @dataclass
 class State:
-    status: str  # done, failing, in progress, not started, written (no public tests), unknown
+    status: str  # done, failing, in progress, blocked, not started, written (no public tests), unknown
     passed: int = 0
     total: int = 0
     message: str = ""
     records: list[dict] = field(default_factory=list)
+    waiting_for: str = ""  # blocked: the number of the exercise whose function is not started
 
     @property
     def finished(self) -> bool:
@@ -417,6 +430,8 @@ class State:
             return f"{self.status} {self.passed}/{self.total}"
         if self.status == "written":
             return "written, no tests"
+        if self.status == "blocked":
+            return f"waits for {self.waiting_for}" if self.waiting_for else "blocked"
         if self.status == "unknown":
             return "could not run"
         return self.status
@@ -472,14 +487,20 @@ def evaluate(course: Course, package: str, records: list[dict] | None, error: st
         blocking = [r for r in mine if not r["passed"] and not _not_started_in(r["message"], later)]
         blocking.sort(key=lambda r: r["message"].startswith("not started"))  # real mistakes first
         passed = sum(r["passed"] for r in mine)
+        waiting = None
         if not blocking and passed:
             status = "done"
         elif all(_not_started_in(r["message"], exercise.functions) for r in blocking):
             status = "in progress"
+        elif all(_NOT_STARTED.match(r["message"]) for r in blocking) and not any(
+                _not_started_in(r["message"], exercise.functions) for r in blocking):
+            status = "blocked"  # its own functions are written; another exercise's are not
+            waiting = course.owner(blocking[0]["message"])
         else:
             status = "failing"
         shown = blocking or [r for r in mine if not r["passed"]]
-        states[exercise.key] = State(status, passed, len(mine), shown[0]["message"] if shown else "", mine)
+        states[exercise.key] = State(status, passed, len(mine), shown[0]["message"] if shown else "", mine,
+                                     waiting.number if waiting else "")
     return states
 
 
@@ -635,7 +656,7 @@ def duration(minutes: int) -> str:
 
 
 _TINTS = {"done": "green", "failing": "red", "in progress": "yellow", "not started": "dim", "written": "green",
-          "unknown": "red"}
+          "unknown": "red", "blocked": "yellow"}
 
 
 def _section(exercise: Exercise) -> str:
@@ -739,7 +760,7 @@ def describe_next(course: Course, exercise: Exercise, state: State, out: Out) ->
     seen = Progress().hints.get(exercise.key, 0)
     more = f"hint {min(seen + 1, LEVELS)} of {LEVELS}" if seen < LEVELS else f"all {LEVELS} hints seen"
     out(f"  Stuck?  make hint EX={ref}   ({more})")
-    if state.status in ("failing", "in progress", "unknown") and state.message:
+    if state.status in ("failing", "in progress", "blocked", "unknown") and state.message:
         out()
         if state.total:
             out(f"Now {state.total - state.passed} of {state.total} public tests fail; the first problem:")

@@ -302,10 +302,12 @@ def test_a_new_user_goes_through_phase0(tmp_path):
     solve(root, "phase0_math", "matmul.py")
     moved = grader(root, "next")
     assert "Next: 0.2 softmax" in moved.stdout and "softmax in phase0_math/softmax.py (line " in moved.stdout
+    solve(root, "phase0_math", "loss.py")  # written ahead; its cross-entropy needs 0.2's log_softmax
     status = grader(root, "status")
     assert status.returncode == 0, status.stderr
     assert re.search(r"0\.1\s+matmul\s+matmul\.py\s+30 min\s+done", status.stdout), status.stdout
     assert re.search(r"0\.2\s+softmax\s+softmax\.py\s+45 min\s+not started", status.stdout)
+    assert re.search(r"0\.3\s+loss\s+loss\.py\s+45 min\s+waits for 0\.2", status.stdout)
     assert "Total: 1 of 5 exercises done" in status.stdout
     assert_one_screen(status.stdout, lines=40)
     coloured = grader(root, "status", env={"FORCE_COLOR": "1"})
