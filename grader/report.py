@@ -133,10 +133,11 @@ def render_check(phase: Any, records: list[Any], stream: TextIO = sys.stdout,
                     write(line)
         else:
             first = ((real or failed)[0].message or "failed").splitlines()[0]
-            first = first.replace(f"({phase.path}/", "(")  # the phase is in the header
             if 29 + len(first) <= 80:
                 write(_paint(head, "red" if real else tint, colour) + " " * (29 - len(head)) + first)
             else:
+                if len(first) > 74:  # the phase is in the header: its folder may go
+                    first = first.replace(f"({phase.path}/", "(")
                 write(_paint(head, "red" if real else tint, colour))
                 write("      " + _fit(first, 74))
     write()
