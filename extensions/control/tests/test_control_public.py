@@ -63,13 +63,23 @@ def test_reward_model_ranking_loss_gradient_by_finite_differences(rm, rng):
 
 
 @pytest.mark.exercise("reward_model")
-def test_reward_model_grads_have_the_shapes_of_the_params(rm, rng):
+def test_reward_model_ranking_loss_and_grads_have_the_shapes_of_the_params(rm, rng):
     params = {"W1": rng.normal(size=(2, 3)), "b1": np.zeros(3), "W2": rng.normal(size=(3, 1)), "b2": np.zeros(1)}
     features = rng.normal(size=(4, 2))
     loss, grads = rm.ranking_loss_and_grads(params, features, np.array([0, 1, 1]), np.array([2, 3, 0]), "tanh")
     expect_float(loss, "loss")
     for key, value in params.items():
         expect_array(grads[key], f"grads[{key!r}]", shape=value.shape)
+
+
+@pytest.mark.exercise("reward_model")
+def test_reward_model_train_reward_model_lowers_the_loss(rm):
+    features = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    chosen, rejected = np.array([1, 3, 3, 2, 1]), np.array([0, 0, 1, 0, 2])
+    result = rm.train_reward_model(features, chosen, rejected, [2, 1], lr=0.1, epochs=200, seed=0)
+    history = expect_array(result["history"], "history", shape=(200,))
+    if not history[-1] < history[0]:
+        raise AssertionError(f"train_reward_model: the loss went from {history[0]:.4f} to {history[-1]:.4f}")
 
 
 @pytest.mark.exercise("reward_model")
@@ -96,7 +106,7 @@ def test_policy_expected_reward_gradient_by_finite_differences(pol, rng):
 
 
 @pytest.mark.exercise("policy")
-def test_policy_kl_and_its_gradient(pol, rng):
+def test_policy_kl_to_reference_and_kl_gradient(pol, rng):
     theta, features, base = rng.normal(size=2), rng.normal(size=(5, 2)), rng.normal(size=5)
     assert_close(pol.kl_to_reference(np.zeros(2), features, base), 0.0, "KL at theta = 0", atol=1e-12)
     got = expect_array(pol.kl_gradient(theta, features, base), "kl_gradient", shape=(2,))
@@ -105,7 +115,7 @@ def test_policy_kl_and_its_gradient(pol, rng):
 
 
 @pytest.mark.exercise("policy")
-def test_policy_reinforce_with_one_sample(pol):
+def test_policy_reinforce_gradient_of_one_sample(pol):
     # one sample of item 1 under the uniform tabular policy of 2 items: score = e_1 - (1/2, 1/2)
     g = pol.reinforce_gradient(np.zeros(2), np.eye(2), np.zeros(2), np.array([1]), np.array([3.0]), 1.0)
     assert_close(g, (3.0 - 1.0) * np.array([-0.5, 0.5]), "reinforce_gradient of one sample")
