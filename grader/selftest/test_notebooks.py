@@ -428,13 +428,17 @@ async def _execute(ws_url: str, code: str, timeout: float = 60) -> str:
     return "".join(out)
 
 
-def test_make_lab_serves_a_workbook_whose_kernel_imports_the_phase_packages(tmp_path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """`make lab` on a random free port with a token, headless; shut down through its API."""
+    tmp = tmp_path_factory.mktemp("lab")
     port, token = _free_port(), secrets.token_hex(16)
     args = (f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
-            f"--IdentityProvider.token={token} --LabApp.workspaces_dir={tmp_path / 'workspaces'}")
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
+            f"--IdentityProvider.token={token} --LabApp.workspaces_dir={tmp / 'workspaces'}")
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
     env.pop("FPAI_ROOT", None)
-    log = (tmp_path / "lab.log").open("w")
+    log_path = tmp / "lab.log"
+    log = log_path.open("w")
     server = subprocess.Popen(["make", "-s", "lab", f"ARGS={args}"], cwd=REPO, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -446,30 +450,15 @@ def test_make_lab_serves_a_workbook_whose_kernel_imports_the_phase_packages(tmp_
                     break
             except OSError:
                 pass
-            assert server.poll() is None, "jupyter lab exited:\n" + (tmp_path / "lab.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "jupyter lab did not answer:\n" + (tmp_path / "lab.log").read_text()[-3000:]
+            assert server.poll() is None, "jupyter lab exited:\n" + log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, "jupyter lab did not answer:\n" + log_path.read_text()[-3000:]
             time.sleep(0.3)
-        status, page = _get(f"{base}/lab?token={token}")
-        assert status == 200 and b"JupyterLab" in page
-        phase = WORKBOOK_PHASES[0]
-        status, body = _get(f"{base}/api/contents/{phase.path}/workbook.ipynb?content=1&token={token}")
-        notebook = json.loads(body)
-        assert status == 200 and notebook["type"] == "notebook"
-        ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in notebook["content"]["cells"]]
-        assert "setup" in ids and "modules" in ids
-        status, body = _get(f"{base}/api/sessions?token={token}", method="POST", data=json.dumps(
-            {"path": f"{phase.path}/workbook.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).encode())
-        kernel = json.loads(body)["kernel"]["id"]
-        code = ("import os, phase0_math, grader.workbook; "
-                "print(os.getcwd()); print(phase0_math.__file__); print(grader.workbook.__file__)")
-        printed = asyncio.run(_execute(f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?token={token}", code))
-        lines = printed.split("\n")
-        assert len(lines) >= 3, printed
-        assert Path(lines[0]) == REPO / phase.path
-        assert Path(lines[1]).resolve() == REPO / "phase0_math" / "__init__.py"
-        assert Path(lines[2]).resolve() == REPO / "grader" / "workbook.py"
-        _get(f"{base}/api/shutdown?token={token}", method="POST", data=b"")
-        server.wait(timeout=20)
+        yield {"base": base, "port": port, "token": token, "tmp": tmp}
+        try:
+            _get(f"{base}/api/shutdown?token={token}", method="POST", data=b"")
+            server.wait(timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -478,3 +467,44 @@ def test_make_lab_serves_a_workbook_whose_kernel_imports_the_phase_packages(tmp_
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         log.close()
+
+
+def test_make_lab_serves_a_workbook_whose_kernel_imports_the_phase_packages(lab):
+    base, token = lab["base"], lab["token"]
+    status, page = _get(f"{base}/lab?token={token}")
+    assert status == 200 and b"JupyterLab" in page
+    phase = WORKBOOK_PHASES[0]
+    status, body = _get(f"{base}/api/contents/{phase.path}/workbook.ipynb?content=1&token={token}")
+    notebook = json.loads(body)
+    assert status == 200 and notebook["type"] == "notebook"
+    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in notebook["content"]["cells"]]
+    assert "setup" in ids and "modules" in ids
+    status, body = _get(f"{base}/api/sessions?token={token}", method="POST", data=json.dumps(
+        {"path": f"{phase.path}/workbook.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).encode())
+    kernel = json.loads(body)["kernel"]["id"]
+    code = ("import os, phase0_math, grader.workbook; "
+            "print(os.getcwd()); print(phase0_math.__file__); print(grader.workbook.__file__)")
+    printed = asyncio.run(_execute(f"ws://127.0.0.1:{lab['port']}/api/kernels/{kernel}/channels?token={token}", code))
+    lines = printed.split("\n")
+    assert len(lines) >= 3, printed
+    assert Path(lines[0]) == REPO / phase.path
+    assert Path(lines[1]).resolve() == REPO / "phase0_math" / "__init__.py"
+    assert Path(lines[2]).resolve() == REPO / "grader" / "workbook.py"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (Debian: apt-get install chromium)")
+def test_a_real_browser_shows_the_workbook_in_jupyterlab(lab):
+    phase = WORKBOOK_PHASES[0]
+    url = f"{lab['base']}/lab/tree/{phase.path}/workbook.ipynb?token={lab['token']}"
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--virtual-time-budget=20000",
+         f"--user-data-dir={lab['tmp'] / 'chromium'}", "--dump-dom", url],
+        capture_output=True, text=True, timeout=180)
+    dom = done.stdout
+    assert "jp-Notebook" in dom, dom[-2000:] + done.stderr[-2000:]
+    assert "Phase 0 workbook" in dom and dom.count("jp-CodeCell") >= 5
+    assert "Python 3 (ipykernel)" in dom  # the kernel the notebook asks for
+    assert 'aria-label="Validate"' in dom  # nbgrader's extension is there for students
