@@ -78,7 +78,7 @@ def secrets_of_the_course() -> dict[str, set[str]]:
     """Text that must never reach a student: reference bodies, workbook answers and hidden tests,
     hidden test files and test names."""
     public = _public_text()
-    bodies, lines, names = set(), set(), set()
+    bodies, lines, names, hidden = set(), set(), set(), set()
     for path in SOLUTIONS.rglob("*.py"):
         for region in _regions(path.read_text(), "### BEGIN SOLUTION", "### END SOLUTION"):
             code = [line for line in region if line and not line.startswith("#")]
@@ -92,12 +92,14 @@ def secrets_of_the_course() -> dict[str, set[str]]:
             for begin, end in (("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")):
                 for region in _regions(text, begin, end):
                     lines.update(line for line in region if len(line) >= 15 and line not in public)
+                    if "HIDDEN" in begin:
+                        hidden.update(line for line in region if len(line) >= 15)
     for phase in PHASES:
         for path in phase.hidden_dir.glob("test_*.py"):
             names.add(path.name)
             public_names = set(re.findall(r"def (test_\w+)", public))
             names.update(set(re.findall(r"def (test_\w+)", path.read_text())) - public_names)
-    return {"bodies": bodies, "lines": lines, "names": names}
+    return {"bodies": bodies, "lines": lines, "names": names, "hidden": hidden}
 
 
 def _texts(folder: Path) -> dict[Path, str]:
@@ -321,7 +323,7 @@ def test_feedback_shows_no_hidden_test(autograded):
         text = _html_text(page)
         assert "HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
         flat = "\n".join(line.strip() for line in text.splitlines())
-        leaked = [line for line in found["lines"] if line in flat and "assert" in line]
+        leaked = [line for line in found["hidden"] if line in flat]
         assert not leaked, f"{student}'s feedback quotes hidden tests: {leaked[:3]}"
     partial = _html_text(course / "feedback" / "partial" / "phase0_math" / "workbook.html")
     assert "lambda_max is not the largest eigenvalue" in partial  # the message, not the test
