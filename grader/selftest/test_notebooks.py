@@ -436,7 +436,8 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     port, token = _free_port(), secrets.token_hex(16)
     args = (f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
-            f"--IdentityProvider.token={token} --LabApp.workspaces_dir={tmp / 'workspaces'}")
+            f"--IdentityProvider.token={token} --LabApp.workspaces_dir={tmp / 'workspaces'} "
+            f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}")  # opening a notebook checkpoints it
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
     env.pop("FPAI_ROOT", None)
     log_path = tmp / "lab.log"
@@ -510,3 +511,4 @@ def test_a_real_browser_shows_the_workbook_in_jupyterlab(lab):
     assert "Phase 0 workbook" in dom and dom.count("jp-CodeCell") >= 5
     assert "Python 3 (ipykernel)" in dom  # the kernel the notebook asks for
     assert 'aria-label="Validate"' in dom  # nbgrader's extension is there for students
+    assert not (REPO / phase.path / ".ipynb_checkpoints").exists(), "opening the workbook left a checkpoint behind"
