@@ -142,7 +142,7 @@ def test_reinforce_estimate_is_unbiased(pol, ref, rng):
     exact = ref.expected_reward_gradient(theta, features, base, rewards)
     estimates, terms = [], []
     for _ in range(5):
-        actions = rng.choice(6, size=4000, p=p).astype(np.int16)  # small messages to the worker
+        actions = rng.choice(6, size=4000, p=p)
         estimates.append(expect_array(pol.reinforce_gradient(theta, features, base, actions, rewards[actions], 0.3),
                                       "reinforce_gradient", shape=(3,)))
         terms.append((rewards[actions] - 0.3)[:, None] * (features[actions] - p @ features))

@@ -53,7 +53,7 @@ def test_sample_pairs_refuses_zero_pairs_and_a_policy_with_one_item(pf):
 def test_labeller_chooses_with_the_sigmoid_of_the_gap_over_the_noise(pf):
     # 5 x 4000 pairs (item 0, item 1): the better item must win in sigmoid((1 - 0) / noise) of them
     utility = np.array([0.0, 1.0, 0.3])
-    first, second = np.zeros(4000, dtype=np.int16), np.ones(4000, dtype=np.int16)  # small messages to the worker
+    first, second = np.zeros(4000, dtype=np.int64), np.ones(4000, dtype=np.int64)
     for noise in (0.5, 2.0):
         wins = 0
         for seed in range(5):
