@@ -106,14 +106,16 @@ def evaluation_windows(n: int, context: int) -> tuple[np.ndarray, np.ndarray, in
     return np.array(starts, dtype=np.int64), np.array(first, dtype=np.int64), length
 
 
-def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_size: int = 256) -> float:
+def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_size: int = 256,
+                           per_position: bool = False):
     """Mean -log p(next token) in nats over every target position 1 .. N-1 of a text.
 
-    ids: (N,) token ids, N >= 2 -> float. Use :func:`evaluation_windows` (N, config["context"]):
-    run the model on the windows (``batch_size`` windows per forward call, to bound memory), take
-    log-softmax of the logits, and add -log p(target) over each window's scored predictions only;
-    divide by N - 1. Comparable with the bigram model's cross_entropy on the same ids, which
-    scores the same N - 1 positions.
+    ids: (N,) token ids, N >= 2 -> float; with per_position=True the (N - 1,) array of the
+    -log p themselves instead, entry t - 1 for the token at position t (its mean is the float).
+    Use :func:`evaluation_windows` (N, config["context"]): run the model on the windows
+    (``batch_size`` windows per forward call, to bound memory), take log-softmax of the logits,
+    and keep -log p(target) of each window's scored predictions only. Comparable with the bigram
+    model's cross_entropy on the same ids, which scores the same N - 1 positions.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: held_out_cross_entropy")

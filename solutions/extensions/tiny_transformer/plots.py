@@ -6,9 +6,9 @@ trains, with *your* code, the copy task (a few seconds) and the synthetic corpus
 and draws their loss curves, with the gradient norm underneath. ``python -m tiny_transformer.train``
 draws the same curve for each run it makes.
 
-Read the pictures: the copy loss starts at log 7 (seven tokens equally likely), sits on a
-plateau while attention has not yet found the token n positions back, then drops to nearly 0
-in a few dozen steps. The corpus loss starts at log V and falls towards the entropy rate (the
+Read the pictures: the copy loss starts at log 8 (a fresh model finds all 8 tokens equally
+likely), falls slowly while attention has not yet found the token n positions back, then drops
+to nearly 0 within a few dozen steps; the gradient norm grows during the drop and collapses after. The corpus loss starts at log V and falls towards the entropy rate (the
 dashed line), which no model can pass in expectation. A gradient norm that keeps growing, or
 spikes, is the first sign of trouble.
 """

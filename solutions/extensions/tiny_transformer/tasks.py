@@ -130,21 +130,23 @@ def evaluation_windows(n: int, context: int) -> tuple[np.ndarray, np.ndarray, in
     return np.array(starts, dtype=np.int64), np.array(first, dtype=np.int64), length
 
 
-def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_size: int = 256) -> float:
+def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_size: int = 256,
+                           per_position: bool = False):
     """Mean -log p(next token) in nats over every target position 1 .. N-1 of a text.
 
-    ids: (N,) token ids, N >= 2 -> float. Use :func:`evaluation_windows` (N, config["context"]):
-    run the model on the windows (``batch_size`` windows per forward call, to bound memory), take
-    log-softmax of the logits, and add -log p(target) over each window's scored predictions only;
-    divide by N - 1. Comparable with the bigram model's cross_entropy on the same ids, which
-    scores the same N - 1 positions.
+    ids: (N,) token ids, N >= 2 -> float; with per_position=True the (N - 1,) array of the
+    -log p themselves instead, entry t - 1 for the token at position t (its mean is the float).
+    Use :func:`evaluation_windows` (N, config["context"]): run the model on the windows
+    (``batch_size`` windows per forward call, to bound memory), take log-softmax of the logits,
+    and keep -log p(target) of each window's scored predictions only. Comparable with the bigram
+    model's cross_entropy on the same ids, which scores the same N - 1 positions.
     """
     ### BEGIN SOLUTION
     config = check_config(config)
     ids = check_ids(np.asarray(ids)[None, :], config["vocab_size"])[0]
     starts, first, length = evaluation_windows(ids.size, config["context"])
     offsets = np.arange(length + 1)
-    total = 0.0
+    nll = np.full(ids.size - 1, np.nan)
     for lo in range(0, starts.size, batch_size):
         chunk = starts[lo:lo + batch_size]
         windows = ids[chunk[:, None] + offsets[None, :]]  # (W, length + 1)
@@ -152,9 +154,10 @@ def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_si
         shifted = logits - logits.max(axis=-1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         picked = np.take_along_axis(logp, windows[:, 1:, None], axis=-1)[..., 0]  # (W, length)
-        scored = np.arange(length)[None, :] >= first[lo:lo + batch_size, None]
-        total -= float(picked[scored].sum())
-    return total / (ids.size - 1)
+        for w, start in enumerate(chunk):
+            i = first[lo + w]
+            nll[start + i:start + length] = -picked[w, i:]  # target position start + 1 + i -> entry start + i
+    return nll if per_position else float(nll.mean())
     ### END SOLUTION
 
 

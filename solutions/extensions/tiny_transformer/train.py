@@ -264,7 +264,8 @@ def sample(params: dict, config: dict, prompt: np.ndarray, length: int, seed: in
 def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, check_every: int = 10) -> dict:
     """Given: train on the copy task and find the first step at which a held-out copy batch is
     right at 100 %. -> {"params", "config", "history", "accuracy", "steps_to_100", "seconds_to_100",
-    "seconds", "steps_per_second"}. Accuracy is checked every ``check_every`` steps on a fresh
+    "seconds", "steps_per_second", "steps_per_cpu_second"}. Wall-clock figures depend on what else
+    the machine runs; CPU time much less. Accuracy is checked every ``check_every`` steps on a fresh
     batch of 256 sequences (that check is not counted in the training time)."""
     c = COPY
     config = make_config(c["vocab_size"], c["d_model"], c["n_heads"], c["n_layers"], context=2 * c["n_tokens"])
@@ -274,7 +275,7 @@ def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, ch
     params = init_model(config, int(rng.integers(2**31)))
     state = init_adam(params)
     losses, norms = [], []
-    trained, steps_to_100, seconds_to_100 = 0.0, None, None
+    trained, cpu, steps_to_100, seconds_to_100 = 0.0, 0.0, None, None
     bar = ProgressBar(steps) if progress else None
     done = 0
     while done < steps:
@@ -282,10 +283,11 @@ def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, ch
         # one chunk of training, continuing the schedule of the whole run
         for i in range(done, done + chunk):
             ids, mask = make_batch(task, c["batch_size"], config["context"], int(rng.integers(2**31)))
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             params, state, loss, norm = train_step(params, state, ids, config,
                                                    learning_rate(i, steps, c["lr"], c["warmup"]), mask)
             trained += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
             losses.append(loss)
             norms.append(norm)
             if bar is not None:
@@ -298,23 +300,25 @@ def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, ch
     accuracy = copy_accuracy(params, config, c["n_tokens"], 1024, seed + 20_000)
     return {"params": params, "config": config, "history": {"loss": np.array(losses), "grad_norm": np.array(norms)},
             "accuracy": accuracy, "steps_to_100": steps_to_100, "seconds_to_100": seconds_to_100,
-            "seconds": trained, "steps_per_second": steps / max(trained, 1e-9)}
+            "seconds": trained, "steps_per_second": steps / max(trained, 1e-9),
+            "steps_per_cpu_second": steps / max(cpu, 1e-9)}
 
 
-def bigram_cross_entropy(train_ids: np.ndarray, held_ids: np.ndarray, vocab_size: int, k: float = BIGRAM_K) -> float:
-    """Given: the counting extension's add-k character bigram, fitted on the training ids and
-    scored on the held-out ids (the same positions 1 .. N-1 as held_out_cross_entropy)."""
+def bigram_probs_table(train_ids: np.ndarray, vocab_size: int, k: float = BIGRAM_K) -> np.ndarray:
+    """Given: the counting extension's add-k character bigram, (V, V), fitted on the training ids.
+    Its cross-entropy on held-out ids scores the same positions 1 .. N-1 as held_out_cross_entropy."""
     from language_models import bigram
 
-    probs = bigram.bigram_probs(bigram.bigram_counts(train_ids, vocab_size), k)
-    return float(bigram.cross_entropy(probs, held_ids))
+    return bigram.bigram_probs(bigram.bigram_counts(train_ids, vocab_size), k)
 
 
 def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: bool = False) -> dict:
     """Given: train on one corpus and compare held-out cross-entropies (nats per character).
 
-    -> {"params", "config", "history", "corpus", "bigram", "transformer", "entropy_rate" (None for
-    pydoc), "seconds", "steps_per_second", "n_params"}."""
+    -> {"params", "config", "history", "corpus", "bigram", "transformer", "difference" (mean of
+    the Transformer's minus the bigram's -log p, position by position), "difference_se" (its
+    standard error), "entropy_rate" (None for pydoc), "seconds", "cpu_seconds",
+    "steps_per_second", "n_params"}."""
     from language_models.corpus import entropy_rate
 
     from tiny_transformer.tasks import pair_chain
@@ -324,35 +328,63 @@ def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: boo
     data = load_corpus(name)
     v = len(data["vocab"])
     config = make_config(v, run["d_model"], run["n_heads"], run["n_layers"], context=run["context"])
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     params, _, history = train(config, {"kind": "corpus", "ids": data["train"]}, run["steps"] if steps is None else steps,
                                seed, run["batch_size"], run["lr"], run["warmup"], progress=progress)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     entropy = None
     if data["order"] == 1:
         entropy = entropy_rate(data["chain"])
     elif data["order"] == 2:
         entropy = entropy_rate(pair_chain(data["chain"]))
+    held = data["held_out"]
+    bigram_nll = -np.log(bigram_probs_table(data["train"], v)[held[:-1], held[1:]])  # (N - 1,)
+    transformer_nll = np.asarray(held_out_cross_entropy(params, config, held, per_position=True))
+    difference = transformer_nll - bigram_nll
     return {"params": params, "config": config, "history": history, "corpus": data,
-            "bigram": bigram_cross_entropy(data["train"], data["held_out"], v),
-            "transformer": held_out_cross_entropy(params, config, data["held_out"]),
-            "entropy_rate": entropy, "seconds": seconds, "steps_per_second": len(history["loss"]) / seconds,
-            "n_params": tree_size(params)}
+            "bigram": float(bigram_nll.mean()), "transformer": float(transformer_nll.mean()),
+            "difference": float(difference.mean()), "difference_se": float(difference.std() / np.sqrt(difference.size)),
+            "entropy_rate": entropy, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "steps_per_second": len(history["loss"]) / seconds, "n_params": tree_size(params)}
 
 
-def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2")) -> dict:
-    """Given: the numbers ``make bench`` reports for this extension (about a minute on one core).
+def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2"), in_process: bool = False) -> dict:
+    """Given: the numbers ``make bench`` reports for this extension (a minute or two on one core).
 
-    -> {"copy_steps_per_second", "copy_steps_to_100", "copy_seconds_to_100", "copy_accuracy",
-        and per corpus "<name>_bigram", "<name>_transformer", "<name>_entropy_rate" (nats per
-        symbol, held out), "<name>_steps_per_second"}."""
+    -> {"copy_steps_per_second", "copy_steps_per_cpu_second", "copy_steps_to_100",
+        "copy_seconds_to_100", "copy_accuracy", and per corpus "<name>_bigram",
+        "<name>_transformer", "<name>_entropy_rate" (held-out nats per symbol; the entropy rate is
+        None for pydoc), "<name>_difference", "<name>_difference_se", "<name>_steps_per_second",
+        "<name>_steps_per_cpu_second"}.
+
+    Runs in a fresh interpreter with a one-thread BLAS unless ``in_process``: a caller that
+    imported numpy first would otherwise measure a multi-threaded BLAS fighting over tiny matrices.
+    """
+    if not in_process:
+        import os
+        import subprocess
+
+        import phase0_math
+        import tiny_transformer
+
+        roots = {str(Path(m.__file__).resolve().parent.parent) for m in (phase0_math, tiny_transformer)}
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONPATH": os.pathsep.join([*sorted(roots), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        code = ("import json, sys; from tiny_transformer.train import benchmark; "
+                f"print(json.dumps(benchmark({tuple(corpora)!r}, in_process=True)))")
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
     copy = copy_run(seed=0)
-    out = {"copy_steps_per_second": copy["steps_per_second"], "copy_steps_to_100": copy["steps_to_100"],
-           "copy_seconds_to_100": copy["seconds_to_100"], "copy_accuracy": copy["accuracy"]}
+    out = {"copy_steps_per_second": copy["steps_per_second"], "copy_steps_per_cpu_second": copy["steps_per_cpu_second"],
+           "copy_steps_to_100": copy["steps_to_100"], "copy_seconds_to_100": copy["seconds_to_100"],
+           "copy_accuracy": copy["accuracy"]}
     for name in corpora:
         run = corpus_run(name, seed=0)
+        steps = len(run["history"]["loss"])
         out.update({f"{name}_bigram": run["bigram"], f"{name}_transformer": run["transformer"],
-                    f"{name}_entropy_rate": run["entropy_rate"], f"{name}_steps_per_second": run["steps_per_second"]})
+                    f"{name}_entropy_rate": run["entropy_rate"], f"{name}_difference": run["difference"],
+                    f"{name}_difference_se": run["difference_se"], f"{name}_steps_per_second": run["steps_per_second"],
+                    f"{name}_steps_per_cpu_second": steps / max(run["cpu_seconds"], 1e-9)})
     return out
 
 
@@ -375,9 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} (seed {args.seed})", flush=True)
         if name == "copy":
             run = copy_run(args.seed, args.steps, progress=True)
-            first = "never" if run["steps_to_100"] is None else f"step {run['steps_to_100']} ({run['seconds_to_100']:.1f} s)"
-            print(f"copy: token accuracy {run['accuracy']:.2%} on 1024 fresh sequences; 100 % first reached at "
-                  f"{first}; {run['steps_per_second']:.0f} training steps/s")
+            first = ("never" if run["steps_to_100"] is None
+                     else f"after step {run['steps_to_100']} ({run['seconds_to_100']:.1f} s of training)")
+            print(f"copy: token accuracy {run['accuracy']:.2%} on 1024 fresh sequences; 100 % first measured "
+                  f"{first}; {run['steps_per_second']:.0f} training steps/s "
+                  f"({run['steps_per_cpu_second']:.0f} per CPU second)")
             ids, _ = make_batch({"kind": "copy", "n_tokens": COPY["n_tokens"], "vocab_size": COPY["vocab_size"]},
                                 1, 0, args.seed + 30_000)
             prompt = ids[0, : COPY["n_tokens"] + 1]
@@ -386,27 +420,33 @@ def main(argv: list[str] | None = None) -> int:
         else:
             run = corpus_run(name, args.seed, args.steps, progress=True)
             h = run["entropy_rate"]
-            rows.append((name, run["bigram"], run["transformer"], h, run["n_params"], len(run["history"]["loss"]),
-                         run["seconds"]))
-            print(f"{name}: held-out cross-entropy, nats per character: bigram {run['bigram']:.4f}, tiny Transformer "
-                  f"{run['transformer']:.4f}" + (f", entropy rate {h:.4f}" if h is not None else "")
-                  + f" ({run['n_params']} parameters, {len(run['history']['loss'])} steps, {run['seconds']:.0f} s)")
+            steps = len(run["history"]["loss"])
+            rows.append((name, run, steps))
+            print(f"{name}: held-out cross-entropy in nats per character: bigram {run['bigram']:.4f}, tiny Transformer "
+                  f"{run['transformer']:.4f} (difference {run['difference']:+.4f} +- {run['difference_se']:.4f})"
+                  + (f", entropy rate {h:.4f}" if h is not None else "")
+                  + f"; {run['n_params']} parameters, {steps} steps, {run['seconds']:.0f} s "
+                  f"({steps / max(run['cpu_seconds'], 1e-9):.0f} steps per CPU second)")
             vocab = run["corpus"]["vocab"]
             prompt = run["corpus"]["held_out"][:8]
             text = sample(run["params"], run["config"], prompt, 120, args.seed, temperature=1.0)
-            print(f"sample (seed {args.seed}): {_decode(text, vocab)!r}")
+            print(f"sample (seed {args.seed}, after the held-out text's first 8 characters): {_decode(text, vocab)!r}")
         path = save_checkpoint(str(out / f"{name}.npz"), run["params"], run["config"])
         print(f"checkpoint: {path}")
         if not args.no_plot:
             from tiny_transformer.plots import loss_curve
 
-            print(f"loss curve: {loss_curve(run['history'], out / f'{name}_loss.png', title=name, floor=run.get('entropy_rate'))}")
+            curve = loss_curve(run["history"], out / f"{name}_loss.png", title=name, floor=run.get("entropy_rate"))
+            print(f"loss curve: {curve}")
     if rows:
-        print("\n| corpus | bigram (add-0.1) | tiny Transformer | entropy rate | parameters | steps | seconds |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        for name, big, tt, h, n, steps, seconds in rows:
+        print("\n| corpus | bigram (add-0.1) | tiny Transformer | Transformer - bigram (+- s.e.) | entropy rate "
+              "| parameters | steps | seconds |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for name, run, steps in rows:
+            h = run["entropy_rate"]
             shown = "unknown" if h is None else f"{h:.4f}"
-            print(f"| {name} | {big:.4f} | {tt:.4f} | {shown} | {n} | {steps} | {seconds:.0f} |")
+            print(f"| {name} | {run['bigram']:.4f} | {run['transformer']:.4f} | {run['difference']:+.4f} "
+                  f"+- {run['difference_se']:.4f} | {shown} | {run['n_params']} | {steps} | {run['seconds']:.0f} |")
     return 0
 
 

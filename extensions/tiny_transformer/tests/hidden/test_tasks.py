@@ -121,3 +121,8 @@ def test_held_out_cross_entropy_scores_every_position_once(tasks, ref, ref_model
     text = rng.integers(0, 6, size=53)
     assert_close(tasks.held_out_cross_entropy(params, config, text, batch_size=3),
                  ref.held_out_cross_entropy(params, config, text), "held_out_cross_entropy of 53 tokens, context 8")
+    per_position = expect_array(tasks.held_out_cross_entropy(params, config, text, per_position=True),
+                                "held_out_cross_entropy(per_position=True)", shape=(52,))
+    assert_close(per_position, ref.held_out_cross_entropy(params, config, text, per_position=True),
+                 "held_out_cross_entropy(per_position=True): -log p of the token at position t, t = 1 .. 52 "
+                 "(each from the window that gives it the most context)")
