@@ -9,7 +9,7 @@ DEPS := $(VENV)/.deps-installed
 PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer language_models tiny_transformer distillation control
 
 .DEFAULT_GOAL := help
-.PHONY: help setup grade check test stubs clean gradescope bench notebooks release autograde lab plots
+.PHONY: help setup grade check test test-browser stubs clean gradescope bench notebooks release autograde lab plots
 .PHONY: status next hint watch reset solution readmes
 
 help: ## list the commands
@@ -47,7 +47,11 @@ check: $(DEPS) ## public tests of PHASE, or of one exercise (EX=0.2)
 	@$(PY) -m grader check $(if $(EX),--exercise "$(EX)") $(if $(DECOUPLED),--decoupled) $(PHASE) $(ARGS)
 
 test: $(DEPS) ## the repository's own tests (what CI runs)
-	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest
+	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest --ignore=grader/selftest/browser
+
+test-browser: $(DEPS) ## open a workbook in JupyterLab with a real headless Chromium (installs it as root)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq chromium >/dev/null; }
+	@$(PY) -m pytest -q -p no:cacheprovider grader/selftest/browser
 
 stubs: $(DEPS) ## regenerate the stubs and the READMEs' exercise tables
 	@$(PY) -m grader stubs

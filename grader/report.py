@@ -75,7 +75,8 @@ def render(result: dict[str, Any], stream: TextIO = sys.stdout, details: int = 5
     write()
     unfinished = [p for p in result["phases"] if not p["complete"]]
     if not result["phases"]:
-        write("No phase has hidden tests yet.")
+        write("No hidden tests here: in a student release they stay with your instructor.")
+        write("Check your work with the public tests: make check PHASE=phase0_math (or make status).")
     elif not unfinished:
         every = "Every phase" if len(result["phases"]) == sum(p.available for p in PHASES) else "Every graded phase"
         write(_paint(f"{every} is complete. Well done.", "green", colour))
