@@ -57,7 +57,8 @@ def make_config(
     if vocab_size < 2:
         raise ValueError(f"vocab_size: expected at least 2 tokens, got {vocab_size}")
     if d_model % 2:
-        raise ValueError(f"d_model: expected an even width (the positional encoding pairs sines and cosines), got {d_model}")
+        raise ValueError(f"d_model: expected an even width (the positional encoding pairs sines and cosines), "
+                         f"got {d_model}")
     if d_model % n_heads:
         raise ValueError(f"n_heads {n_heads} does not divide d_model {d_model}")
     if activation not in ("relu", "gelu"):
@@ -96,8 +97,8 @@ def check_ids(ids, vocab_size: int, name: str = "ids") -> np.ndarray:
 def init_model(config: dict, seed: int) -> dict:
     """Seeded parameters of the model described by ``config``, laid out as in the module docstring.
 
-    From ``rng = np.random.default_rng(seed)`` draw three seeds, in this order: the embedding
-    table (phase 3's ``init_embeddings``: N(0, 1 / D)), the blocks (phase 3's ``init_stack``:
+    Draw three seeds with ``np.random.default_rng(seed).integers(0, 2**31, size=3)``, for, in
+    this order: the embedding table (phase 3's ``init_embeddings``: N(0, 1 / D)), the blocks (phase 3's ``init_stack``:
     n_layers blocks of width D, n_heads heads, d_ff), the output projection. ``w_out`` (untied
     only): N(0, OUT_INIT_STD^2), so the first logits are close to 0 and the first loss close to
     log V; ``b_out`` zeros; pre-norm adds a final layer norm, ``ln_f_gamma`` ones and

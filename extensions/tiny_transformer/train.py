@@ -36,14 +36,14 @@ DEFAULT_OUT = Path("build/tiny_transformer")
 COPY = {"vocab_size": 8, "n_tokens": 6, "d_model": 16, "n_heads": 2, "n_layers": 1, "steps": 300,
         "batch_size": 32, "lr": 1e-2, "warmup": 20}
 CORPUS_RUNS = {
-    "synthetic": {"d_model": 16, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 600, "batch_size": 32,
+    "synthetic": {"d_model": 16, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 2000, "batch_size": 32,
                   "lr": 5e-3, "warmup": 50},
-    "markov2": {"d_model": 32, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 1000, "batch_size": 32,
+    "markov2": {"d_model": 32, "n_heads": 2, "n_layers": 1, "context": 16, "steps": 2000, "batch_size": 32,
                 "lr": 5e-3, "warmup": 50},
     "pydoc": {"d_model": 32, "n_heads": 4, "n_layers": 2, "context": 32, "steps": 2000, "batch_size": 32,
               "lr": 3e-3, "warmup": 100},
 }
-BIGRAM_K = 0.1  # the counting extension's add-k constant for characters
+BIGRAM_K = 0.1  # the counting extension's add-k constant for characters (its bigram and trigram)
 
 
 # -- given: the learning-rate schedule and the progress bar ---------------------------------------
@@ -164,7 +164,9 @@ def checkpoint_entries(path: str) -> dict:
 # -- A.10 sampling --------------------------------------------------------------------------------
 
 
-def sample(params: dict, config: dict, prompt: np.ndarray, length: int, seed: int, temperature: float = 1.0) -> np.ndarray:
+def sample(
+    params: dict, config: dict, prompt: np.ndarray, length: int, seed: int, temperature: float = 1.0,
+) -> np.ndarray:
     """Generate ``length`` tokens after ``prompt`` -> ids: (len(prompt) + length,) int64, the prompt first.
 
     prompt: (P,) token ids, P >= 1. For each new token: run the model on the last
@@ -237,10 +239,12 @@ def bigram_probs_table(train_ids: np.ndarray, vocab_size: int, k: float = BIGRAM
 def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: bool = False) -> dict:
     """Given: train on one corpus and compare held-out cross-entropies (nats per character).
 
-    -> {"params", "config", "history", "corpus", "bigram", "transformer", "difference" (mean of
+    -> {"params", "config", "history", "corpus", "bigram", "trigram" (the counting extension's
+    add-0.1 character trigram, scoring positions 2 .. N-1), "transformer", "difference" (mean of
     the Transformer's minus the bigram's -log p, position by position), "difference_se" (its
     standard error), "entropy_rate" (None for pydoc), "seconds", "cpu_seconds",
     "steps_per_second", "n_params"}."""
+    from language_models import ngram
     from language_models.corpus import entropy_rate
 
     from tiny_transformer.tasks import pair_chain
@@ -251,8 +255,9 @@ def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: boo
     v = len(data["vocab"])
     config = make_config(v, run["d_model"], run["n_heads"], run["n_layers"], context=run["context"])
     started, cpu_started = time.perf_counter(), time.process_time()
-    params, _, history = train(config, {"kind": "corpus", "ids": data["train"]}, run["steps"] if steps is None else steps,
-                               seed, run["batch_size"], run["lr"], run["warmup"], progress=progress)
+    steps = run["steps"] if steps is None else steps
+    params, _, history = train(config, {"kind": "corpus", "ids": data["train"]}, steps, seed, run["batch_size"],
+                               run["lr"], run["warmup"], progress=progress)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     entropy = None
     if data["order"] == 1:
@@ -261,10 +266,12 @@ def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: boo
         entropy = entropy_rate(pair_chain(data["chain"]))
     held = data["held_out"]
     bigram_nll = -np.log(bigram_probs_table(data["train"], v)[held[:-1], held[1:]])  # (N - 1,)
+    trigram_nll = -ngram.ngram_log_probs(ngram.fit_ngram(data["train"], 3, v, BIGRAM_K), held)  # (N - 2,)
     transformer_nll = np.asarray(held_out_cross_entropy(params, config, held, per_position=True))
     difference = transformer_nll - bigram_nll
     return {"params": params, "config": config, "history": history, "corpus": data,
-            "bigram": float(bigram_nll.mean()), "transformer": float(transformer_nll.mean()),
+            "bigram": float(bigram_nll.mean()), "trigram": float(trigram_nll.mean()),
+            "transformer": float(transformer_nll.mean()),
             "difference": float(difference.mean()), "difference_se": float(difference.std() / np.sqrt(difference.size)),
             "entropy_rate": entropy, "seconds": seconds, "cpu_seconds": cpu_seconds,
             "steps_per_second": len(history["loss"]) / seconds, "n_params": tree_size(params)}
@@ -274,7 +281,7 @@ def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2"), in_process: b
     """Given: the numbers ``make bench`` reports for this extension (a minute or two on one core).
 
     -> {"copy_steps_per_second", "copy_steps_per_cpu_second", "copy_steps_to_100",
-        "copy_seconds_to_100", "copy_accuracy", and per corpus "<name>_bigram",
+        "copy_seconds_to_100", "copy_accuracy", and per corpus "<name>_bigram", "<name>_trigram",
         "<name>_transformer", "<name>_entropy_rate" (held-out nats per symbol; the entropy rate is
         None for pydoc), "<name>_difference", "<name>_difference_se", "<name>_steps_per_second",
         "<name>_steps_per_cpu_second"}.
@@ -294,7 +301,10 @@ def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2"), in_process: b
                "PYTHONPATH": os.pathsep.join([*sorted(roots), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         code = ("import json, sys; from tiny_transformer.train import benchmark; "
                 f"print(json.dumps(benchmark({tuple(corpora)!r}, in_process=True)))")
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        # -P: the current directory (perhaps the repository root, with its stubs) stays off the path
+        done = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"the benchmark's interpreter failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
     copy = copy_run(seed=0)
     out = {"copy_steps_per_second": copy["steps_per_second"], "copy_steps_per_cpu_second": copy["steps_per_cpu_second"],
@@ -303,7 +313,8 @@ def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2"), in_process: b
     for name in corpora:
         run = corpus_run(name, seed=0)
         steps = len(run["history"]["loss"])
-        out.update({f"{name}_bigram": run["bigram"], f"{name}_transformer": run["transformer"],
+        out.update({f"{name}_bigram": run["bigram"], f"{name}_trigram": run["trigram"],
+                    f"{name}_transformer": run["transformer"],
                     f"{name}_entropy_rate": run["entropy_rate"], f"{name}_difference": run["difference"],
                     f"{name}_difference_se": run["difference_se"], f"{name}_steps_per_second": run["steps_per_second"],
                     f"{name}_steps_per_cpu_second": steps / max(run["cpu_seconds"], 1e-9)})
@@ -344,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             h = run["entropy_rate"]
             steps = len(run["history"]["loss"])
             rows.append((name, run, steps))
-            print(f"{name}: held-out cross-entropy in nats per character: bigram {run['bigram']:.4f}, tiny Transformer "
+            print(f"{name}: held-out cross-entropy in nats per character: bigram {run['bigram']:.4f}, "
+                  f"trigram {run['trigram']:.4f}, tiny Transformer "
                   f"{run['transformer']:.4f} (difference {run['difference']:+.4f} +- {run['difference_se']:.4f})"
                   + (f", entropy rate {h:.4f}" if h is not None else "")
                   + f"; {run['n_params']} parameters, {steps} steps, {run['seconds']:.0f} s "
@@ -361,13 +373,14 @@ def main(argv: list[str] | None = None) -> int:
             curve = loss_curve(run["history"], out / f"{name}_loss.png", title=name, floor=run.get("entropy_rate"))
             print(f"loss curve: {curve}")
     if rows:
-        print("\n| corpus | bigram (add-0.1) | tiny Transformer | Transformer - bigram (+- s.e.) | entropy rate "
+        print("\n| corpus | bigram | trigram | tiny Transformer | Transformer - bigram (+- s.e.) | entropy rate "
               "| parameters | steps | seconds |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, run, steps in rows:
             h = run["entropy_rate"]
             shown = "unknown" if h is None else f"{h:.4f}"
-            print(f"| {name} | {run['bigram']:.4f} | {run['transformer']:.4f} | {run['difference']:+.4f} "
+            print(f"| {name} | {run['bigram']:.4f} | {run['trigram']:.4f} | {run['transformer']:.4f} "
+                  f"| {run['difference']:+.4f} "
                   f"+- {run['difference_se']:.4f} | {shown} | {run['n_params']} | {steps} | {run['seconds']:.0f} |")
     return 0
 

@@ -278,4 +278,5 @@ def test_sample_keeps_the_prompt_and_is_seeded(tt, tr):
     a = expect_array(tr.sample(params, config, prompt, 5, 7), "sample", shape=(7,), kind="i")
     if not np.array_equal(a[:2], prompt) or not np.array_equal(a, tr.sample(params, config, prompt, 5, 7)):
         raise AssertionError(f"sample: must start with the prompt and repeat with the same seed, got {a.tolist()}")
-    assert_raises(ValueError, lambda: tr.sample(params, config, prompt, 5, 7, temperature=-1.0), "sample(temperature=-1)")
+    assert_raises(ValueError, lambda: tr.sample(params, config, prompt, 5, 7, temperature=-1.0),
+                  "sample(temperature=-1)")

@@ -8,7 +8,8 @@ draws the same curve for each run it makes.
 
 Read the pictures: the copy loss starts at log 8 (a fresh model finds all 8 tokens equally
 likely), falls slowly while attention has not yet found the token n positions back, then drops
-to nearly 0 within a few dozen steps; the gradient norm grows during the drop and collapses after. The corpus loss starts at log V and falls towards the entropy rate (the
+to nearly 0 within a few dozen steps; the gradient norm grows during the drop and collapses
+after. The corpus loss starts at log V and falls towards the entropy rate (the
 dashed line), which no model can pass in expectation. A gradient norm that keeps growing, or
 spikes, is the first sign of trouble.
 """

@@ -67,7 +67,8 @@ def corpus_batch(ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> n
     ### BEGIN SOLUTION
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.dtype.kind not in "iu":
-        raise ValueError(f"ids: expected a 1-d array of token ids, got dtype {ids.dtype} and shape {shape_str(ids.shape)}")
+        raise ValueError(f"ids: expected a 1-d array of token ids, got dtype {ids.dtype} and "
+                         f"shape {shape_str(ids.shape)}")
     if isinstance(seq_len, bool) or not isinstance(seq_len, (int, np.integer)) or seq_len < 1:
         raise ValueError(f"seq_len: expected a positive integer, got {seq_len!r}")
     if ids.size < seq_len + 1:

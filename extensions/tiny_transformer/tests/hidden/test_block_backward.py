@@ -123,7 +123,8 @@ def test_stack_backward_returns_each_blocks_gradients_in_the_blocks_order(bb, re
         assert_close(dx, want_dx, f"stack_backward (pre_norm={pre_norm}): dx")
         for i in range(3):
             assert_close(grads[i]["attn"]["wq"], want[i]["attn"]["wq"],
-                         f"stack_backward (pre_norm={pre_norm}): grads[{i}]['attn']['wq'] (grads[i] belongs to blocks[i])")
+                         f"stack_backward (pre_norm={pre_norm}): grads[{i}]['attn']['wq'] "
+                         "(grads[i] belongs to blocks[i])")
             assert_close(grads[i]["ffn"]["w1"], want[i]["ffn"]["w1"],
                          f"stack_backward (pre_norm={pre_norm}): grads[{i}]['ffn']['w1']")
 

@@ -186,8 +186,9 @@ def test_gradcheck_cross_entropy_with_a_mask(tt, ref, gradcheck, rng):
     mask = np.array([[True, False, True], [True, True, False]])
     for m in (None, mask):
         loss, dlogits = tt.cross_entropy(logits, targets, m)
-        assert_close(loss, ref.cross_entropy(logits, targets, m)[0], f"cross_entropy (mask={'given' if m is not None else None})")
-        gradcheck(f"cross_entropy (mask={'given' if m is not None else None}): dlogits", dlogits,
+        label = f"cross_entropy (mask={'given' if m is not None else None})"
+        assert_close(loss, ref.cross_entropy(logits, targets, m)[0], label)
+        gradcheck(f"{label}: dlogits", dlogits,
                   lambda z: ref.cross_entropy(z, targets, m)[0], logits)
 
 
@@ -212,7 +213,8 @@ def _model_gradcheck(ref, tt, gradcheck, rng, label, **sizes):
 @pytest.mark.points(3)
 @pytest.mark.gradcheck("model_backward(pre-norm, 2 layers)")
 def test_gradcheck_model_backward_pre_norm_two_layers_every_parameter(tt, ref, gradcheck, rng):
-    _model_gradcheck(ref, tt, gradcheck, rng, "model (pre-norm, 2 layers, untied)", n_layers=2, pre_norm=True, tied=False)
+    _model_gradcheck(ref, tt, gradcheck, rng, "model (pre-norm, 2 layers, untied)", n_layers=2, pre_norm=True,
+                     tied=False)
 
 
 @pytest.mark.exercise("model_backward")

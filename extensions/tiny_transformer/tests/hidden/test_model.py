@@ -229,4 +229,5 @@ def test_next_token_loss_counts_only_the_masked_targets(tt, ref, rng):
     mask[:, -2:] = True
     loss, _ = tt.next_token_loss(ids, params, config, mask)
     logits, _ = ref.model_forward(ids[:, :-1], params, config)
-    assert_close(loss, ref.cross_entropy(logits, ids[:, 1:], mask)[0], "next_token_loss with a mask of the last 2 targets")
+    assert_close(loss, ref.cross_entropy(logits, ids[:, 1:], mask)[0],
+                 "next_token_loss with a mask of the last 2 targets")

@@ -27,7 +27,8 @@ def _same_ids(got, want, name):
     if not np.array_equal(got, want):
         where = tuple(int(i) for i in np.argwhere(got != want)[0])
         raise AssertionError(f"{name}: wrong ids, first difference at {where}: got {int(got[where])}, expected "
-                             f"{int(want[where])}\n  got      {got.ravel()[:8].tolist()}\n  expected {want.ravel()[:8].tolist()}")
+                             f"{int(want[where])}\n  got      {got.ravel()[:8].tolist()}\n"
+                             f"  expected {want.ravel()[:8].tolist()}")
 
 
 # -- A.6 batches ----------------------------------------------------------------------------------
@@ -48,7 +49,8 @@ def test_copy_batch_is_tokens_separator_and_the_same_tokens(tasks):
     want[:, 4:] = True
     if not np.array_equal(mask, want):
         raise AssertionError(f"copy_batch: mask must be True exactly where the target is a copied token "
-                             f"(t >= n); got row {mask[0].astype(int).tolist()}, expected {want[0].astype(int).tolist()}")
+                             f"(t >= n); got row {mask[0].astype(int).tolist()}, "
+                             f"expected {want[0].astype(int).tolist()}")
 
 
 @pytest.mark.exercise("batches")
@@ -79,7 +81,8 @@ def test_corpus_batch_can_reach_the_last_window_and_refuses_a_short_text(tasks):
     if batch[:, -1].max() != 11:
         raise AssertionError("corpus_batch: 400 windows of 11 tokens from a text of 12 never ended at the last "
                              "token (starts must go up to N - seq_len - 1)")
-    assert_raises(ValueError, lambda: tasks.corpus_batch(np.arange(5), 2, 5, 0), "corpus_batch of 5 tokens, windows of 6")
+    assert_raises(ValueError, lambda: tasks.corpus_batch(np.arange(5), 2, 5, 0),
+                  "corpus_batch of 5 tokens, windows of 6")
 
 
 # -- A.7 measuring --------------------------------------------------------------------------------
