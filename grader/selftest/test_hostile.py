@@ -22,6 +22,14 @@ ON_STUBS = {
         "        os.execv('/bin/sleep', ['sleep', '31337'])\n"
     ),
     "sys_exit_at_import": "import sys\nsys.exit(0)\n",
+    "writes_a_huge_file": "open('huge.bin', 'wb').write(b'0' * (200 * 2**20))\n",
+    "opens_a_network_connection": (
+        "import socket\n"
+        "try:\n    socket.create_connection(('pypi.org', 443), timeout=2).close()\n    REACHED = True\n"
+        "except OSError:\n    REACHED = False\n"
+        "def softmax(x, axis=-1):\n    if REACHED:\n        raise RuntimeError('the sandbox let me reach the network')\n"
+        "    raise NotImplementedError('not started: softmax')\n"
+    ),
     "os_exit_at_import": "import os\nos._exit(0)\n",
     "patches_numpy_and_pytest": (
         "import numpy, numpy.testing\n"
@@ -86,6 +94,7 @@ def test_an_attack_on_the_stubs_earns_nothing(name, tmp_path):
     elapsed = time.monotonic() - started
     assert phase["score"] == 0, [t["id"] for t in phase["tests"] if t["passed"]]
     assert all(t["message"] for t in phase["tests"])
+    assert not any("reach the network" in t["message"] for t in phase["tests"]), "the sandbox has network"
     assert elapsed < 120
     assert not _leftover_sleepers(), "a process started by the submission outlived its grading"
 
