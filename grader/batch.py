@@ -121,7 +121,7 @@ def grade_one(submission: Path, out: Path, seed: int) -> dict[str, Any]:
             target = unpack_zip(submission, Path(tmp)) if submission.suffix == ".zip" else submission
             run = subprocess.run(
                 [sys.executable, "-m", "grader", "grade", "--target", str(target), "--json", str(done),
-                 "--quiet", "--seed", str(seed)],
+                 "--quiet", "--seed", str(seed), "--jobs", "1"],  # the batch is parallel across students
                 cwd=REPO, capture_output=True, text=True, timeout=STUDENT_WALL_SECONDS,
             )
             error = "" if run.returncode == 0 and done.exists() else (run.stderr.strip()[-2000:] or "grading failed")

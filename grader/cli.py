@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def _grade(args: argparse.Namespace) -> int:
 
     try:
         result = grade(args.target, args.phase or None, seed=args.seed, call_timeout=args.call_timeout,
-                       decoupled=args.decoupled)
+                       decoupled=args.decoupled, jobs=args.jobs)
     except (FileNotFoundError, ValueError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", default=None, help="also write the results to this JSON file")
     grade.add_argument("--seed", type=int, default=0, help="seed of the random test inputs (default 0)")
     grade.add_argument("--call-timeout", type=float, default=10.0, help="seconds one call of the target may take")
+    grade.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                       help="grade groups of phases in this many processes at once (default: 2 cores' worth)")
     grade.add_argument("--decoupled", action="store_true",
                        help="grade each phase against the reference of the phases before it (one early bug "
                             "does not block the rest)")

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +50,47 @@ def run_pytest(
     return dict(pytest_plugin.RESULTS)
 
 
+def _split(phases: list[Phase], jobs: int) -> list[list[Phase]]:
+    """Phases in ``jobs`` groups of about equal work (the size of their hidden tests stands for it)."""
+    cost = {p.name: sum(f.stat().st_size for f in p.hidden_dir.glob("test_*.py")) for p in phases}
+    groups: list[list[Phase]] = [[] for _ in range(jobs)]
+    for phase in sorted(phases, key=lambda p: -cost[p.name]):
+        min(groups, key=lambda g: sum(cost[p.name] for p in g)).append(phase)
+    return [g for g in groups if g]
+
+
+def _grade_in_parallel(target: Path, phases: list[Phase], jobs: int, options: list[str]) -> dict[str, Any]:
+    """One ``grade`` process per group of phases, run side by side; their results merged in course order."""
+    with tempfile.TemporaryDirectory(prefix="grader-jobs-") as tmp:
+        runs = []
+        for i, group in enumerate(_split(phases, jobs)):
+            out = Path(tmp) / f"{i}.json"
+            command = [sys.executable, "-m", "grader", "grade", "--target", str(target), "--json", str(out),
+                       "--quiet", "--jobs", "1", *options, *(f"--phase={p.name}" for p in group)]
+            runs.append((subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE), out))
+        parts = []
+        for proc, out in runs:
+            _, err = proc.communicate()
+            if proc.returncode != 0 or not out.exists():
+                raise RuntimeError(f"a grading job failed:\n{err.decode(errors='replace')[-3000:]}")
+            parts.append(json.loads(out.read_text()))
+    by_name = {p["name"]: p for part in parts for p in part["phases"]}
+    merged = [by_name[p.name] for p in phases]
+    return {"target": parts[0]["target"], "score": sum(p["score"] for p in merged),
+            "max_score": sum(p["max_score"] for p in merged), "phases": merged}
+
+
 def grade(
     target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0, call_timeout: float = 10.0,
-    decoupled: bool = False,
+    decoupled: bool = False, jobs: int = 1,
 ) -> dict[str, Any]:
-    """Grade ``target``; ``decoupled`` grades each phase against the reference of the phases before it."""
+    """Grade ``target``; ``decoupled`` grades each phase against the reference of the phases before it;
+    ``jobs`` > 1 grades groups of phases in that many processes side by side (same result)."""
     target_path = targets.resolve(target)
     phases = gradable(phase_names)
+    if jobs > 1 and len(phases) > 1:
+        options = [f"--seed={seed}", f"--call-timeout={call_timeout}", *(["--decoupled"] if decoupled else [])]
+        return _grade_in_parallel(target_path, phases, jobs, options)
     records = run_pytest(target_path, phases, seed, call_timeout, decoupled) if phases else {}
     result: dict[str, Any] = {"target": targets.display_name(target_path), "score": 0.0, "max_score": 0.0, "phases": []}
     for phase in phases:

@@ -60,3 +60,21 @@ def test_regrading_gives_the_same_result():
     assert [g["rel_error"] for g in first["phases"][0]["gradchecks"]] == [
         g["rel_error"] for g in second["phases"][0]["gradchecks"]
     ]
+
+
+def test_grading_in_two_jobs_gives_the_same_result_as_one(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from grader.phases import REPO
+
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.json"
+        subprocess.run([sys.executable, "-m", "grader", "grade", "--target", str(copy_solutions_once()), "--json",
+                        str(out), "--quiet", "--jobs", jobs, "--phase", "phase0_math", "--phase", "phase3_transformer",
+                        "--phase", "language_models"], cwd=REPO, check=True, timeout=600)
+        results.append(json.loads(out.read_text()))
+    assert results[0] == results[1]
+    assert [p["name"] for p in results[1]["phases"]] == ["phase0_math", "phase3_transformer", "language_models"]
