@@ -114,6 +114,29 @@ def kernel_rows(sizes: list[tuple[int, int, int, int]], peak: float) -> list[dic
     return rows
 
 
+def block_profile(b: int = 1, t: int = 256, d: int = 512, h: int = 8, calls: int = 10) -> list[dict]:
+    """Where the block forward's time goes at the largest size: cProfile, by time inside each function."""
+    import cProfile
+    import pstats
+
+    from phase3_transformer.transformer_block import init_block, transformer_block
+
+    x = np.random.default_rng(0).normal(size=(b, t, d))
+    block = init_block(d, h, 4 * d, seed=0)
+    transformer_block(x, block, h)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        transformer_block(x, block, h)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(v[2] for v in stats.values())
+    rows = [{"function": f"{Path(key[0]).parent.name}/{Path(key[0]).name}:{key[2]}" if key[0] != "~" else key[2],
+             "ms": 1e3 * value[2] / calls, "share": value[2] / total}
+            for key, value in stats.items()]
+    return sorted(rows, key=lambda r: -r["ms"])[:8]
+
+
 def loop_rows(lengths: list[int], d: int = 16) -> list[dict]:
     from phase2_attention.attention import attention, attention_loops
 
@@ -162,6 +185,43 @@ def grading_rows(work: Path, students: int, repeat: int) -> tuple[list[dict], di
     batch = {"students": students, "jobs1": one, "jobs2": two, "per_student1": one / students,
              "per_student2": two / students, "scaling": one / two}
     return rows, batch
+
+
+def nbgrader_rows(work: Path, students: int) -> dict:
+    """The baseline an instructor would otherwise use: nbgrader's autograde of phase 0's workbook
+    (which runs the workbook, whose last cell grades the modules) against this grader on the same
+    submissions, one student after another."""
+    import json
+
+    from grader import notebooks, release
+    from grader.phases import SOLUTIONS, by_name
+    from grader.selftest.test_notebooks import _student_answers, _submit
+
+    phase = by_name("phase0_math")
+    course = work / "course"
+    release.release(course, work / "release")
+    reference = {p.name: p for p in (SOLUTIONS / phase.path).glob("*.py")}
+    answers = _student_answers(json.loads(notebooks.source_path(phase).read_text()))
+    for i in range(students):
+        if i % 2 == 0:
+            _submit(course, f"s{i:02d}", phase, reference, answers)
+        else:
+            _submit(course, f"s{i:02d}", phase, {}, {})
+    started = time.perf_counter()
+    release.autograde(course)
+    nbgrader = (time.perf_counter() - started) / students
+    ours = []
+    for i in range(students):
+        target = work / f"target{i:02d}"
+        shutil.copytree(course / "submitted" / f"s{i:02d}" / phase.name, target / phase.path)
+        ours.append(grade_seconds(target, phase.name, repeat=1))
+    return {"students": students, "nbgrader_per_student": nbgrader, "ours_per_student": statistics.mean(ours)}
+
+
+def training_numbers() -> dict:
+    from tiny_transformer.train import benchmark
+
+    return benchmark()
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -214,7 +274,8 @@ def plots(kernels: list[dict], loops: list[dict], grading: list[dict], peak: flo
     return written
 
 
-def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grading: list[dict], batch: dict) -> str:
+def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grading: list[dict], batch: dict,
+           baseline: dict, training: dict, profile: list[dict]) -> str:
     whole = next(r["seconds"] for r in grading if r["what"] == "whole course")
     largest = [r for r in kernels if r["kernel"] == "block forward"][-1]
     lines = [
@@ -233,6 +294,10 @@ def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grad
         f"| 2 | {batch['jobs2']:.1f} | {batch['per_student2']:.2f} |", "",
         f"Throughput with 2 jobs is **{batch['scaling']:.2f} times** that with 1 (target 1.7: "
         f"{'met' if batch['scaling'] >= 1.7 else 'missed'}).", "",
+        f"Against nbgrader (phase 0, {baseline['students']} submissions, half right, half untouched): "
+        f"`nbgrader autograde` of the workbook takes **{baseline['nbgrader_per_student']:.2f} s** per student, "
+        f"this grader **{baseline['ours_per_student']:.2f} s** per student on the same submissions "
+        f"({baseline['nbgrader_per_student'] / baseline['ours_per_student']:.1f} times faster).", "",
         "![grading](grading.png)", "",
         "## Reference kernels", "",
         f"numpy's float64 matrix product (1024 x 1024) peaks at **{peak:.1f} GFLOP/s** here: the limit.", "",
@@ -244,11 +309,34 @@ def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grad
         "FLOPs counted: attention 4·B·H·T²·d_h; multi-head adds the four projections 8·B·T·D²; the block adds "
         "the feed-forward 16·B·T·D² (d_ff = 4D); a backward pass counts twice its forward. Softmax, layer norm "
         "and other element-wise work are not counted, so they show as lost efficiency.", "",
+        "Where the block forward's time goes at the largest size (cProfile, time spent inside each function, "
+        "per call):", "",
+        "| function | ms | share |", "| --- | ---: | ---: |",
+        *[f"| `{r['function']}` | {r['ms']:.2f} | {100 * r['share']:.0f} % |" for r in profile], "",
+        "Its matrix products alone run at the peak (256 x 512 @ 512 x 2048 measures within a few per cent of the "
+        "1024 x 1024 product). What the block loses is element-wise work the FLOP count leaves out: the softmax "
+        "over 8 x 256 x 256 scores (one exp each), two layer norms, bias adds and ReLU, and the page faults of "
+        "fresh (256 x 2048) arrays, plus attention's small per-head products (256 x 64 x 256), which run well "
+        "below the peak. The softmax now works in place (half its time); going further would mean writing into "
+        "preallocated buffers with `out=`, which would cost the reference code its clarity, so we stop here.", "",
         "![kernels](kernels.png)", "",
         "## Attention with explicit loops against vectorised", "",
         "| T | loops (ms) | vectorised (ms) | speed-up |", "| ---: | ---: | ---: | ---: |",
         *[f"| {r['t']} | {r['loops_ms']:.2f} | {r['vector_ms']:.3f} | {r['speedup']:.0f}x |" for r in loops], "",
         "![loops](attention_loops.png)", "",
+        "## Training the tiny Transformer (Extension A, reference, one BLAS thread)", "",
+        f"Copy task: {training['copy_steps_per_second']:.0f} training steps per second; 100 % token accuracy after "
+        f"{training['copy_steps_to_100']} steps ({training['copy_seconds_to_100']:.2f} s of training).", "",
+        "| corpus | bigram | trigram | tiny Transformer | true entropy rate | steps/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *[f"| {name} | {training[name + '_bigram']:.4f} | {training[name + '_trigram']:.4f} | "
+          f"{training[name + '_transformer']:.4f} | "
+          f"{'-' if training[name + '_entropy_rate'] is None else format(training[name + '_entropy_rate'], '.4f')} | "
+          f"{training[name + '_steps_per_second']:.0f} |" for name in ("synthetic", "markov2")], "",
+        "Held-out cross-entropy in nats per symbol, all models on the same split. The synthetic corpus is a "
+        "first-order Markov chain, so the bigram is already the true model and nothing beats it by more than "
+        "noise; on the second-order chain (markov2) the Transformer beats the bigram and approaches the entropy "
+        "rate. See extensions/tiny_transformer/README.md.", "",
     ]
     return "\n".join(lines)
 
@@ -265,14 +353,19 @@ def main() -> int:
     print(f"matmul peak: {peak:.1f} GFLOP/s", flush=True)
     sizes = [(1, 32, 64, 4), (1, 64, 128, 4)] if args.quick else [(1, 64, 128, 4), (1, 128, 256, 8), (1, 256, 512, 8)]
     kernels = kernel_rows(sizes, peak)
+    profile = block_profile(*((1, 64, 128, 4) if args.quick else (1, 256, 512, 8)))
     print("kernels done", flush=True)
     loops = loop_rows([8, 16, 32] if args.quick else [8, 16, 32, 64, 128])
     print("loops done", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         grading, batch = grading_rows(Path(tmp), 4 if args.quick else args.students, 1 if args.quick else 3)
-    print("grading done", flush=True)
+        print("grading done", flush=True)
+        baseline = nbgrader_rows(Path(tmp) / "nbgrader", 2 if args.quick else 6)
+    print("nbgrader baseline done", flush=True)
+    training = training_numbers()
+    print("training done", flush=True)
     plots(kernels, loops, grading, peak, where)
-    (OUT / "report.md").write_text(report(where, peak, kernels, loops, grading, batch))
+    (OUT / "report.md").write_text(report(where, peak, kernels, loops, grading, batch, baseline, training, profile))
     print(f"wrote {OUT / 'report.md'}")
     return 0
 

@@ -16,9 +16,10 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     ### BEGIN SOLUTION
-    shifted = x - x.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
+    shifted = x - x.max(axis=axis, keepdims=True)  # a new array: x itself stays unchanged
+    e = np.exp(shifted, out=shifted)  # in place: one (...) array instead of three, much faster for big x
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
     ### END SOLUTION
 
 

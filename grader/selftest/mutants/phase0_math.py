@@ -5,14 +5,15 @@ from grader.selftest.mutants import Mutant
 MUTANTS = [
     Mutant(
         "softmax_without_max_subtraction", "phase0_math/softmax.py",
-        "    shifted = x - x.max(axis=axis, keepdims=True)\n    e = np.exp(shifted)\n",
+        "    shifted = x - x.max(axis=axis, keepdims=True)  # a new array: x itself stays unchanged\n"
+        "    e = np.exp(shifted, out=shifted)  # in place: one (...) array instead of three, much faster for big x\n",
         "    e = np.exp(x)\n",
         "softmax exponentiates raw logits and overflows at 1000",
     ),
     Mutant(
         "softmax_normalised_over_axis_0", "phase0_math/softmax.py",
-        "    return e / e.sum(axis=axis, keepdims=True)\n",
-        "    return e / e.sum(axis=0, keepdims=True)\n",
+        "    e /= e.sum(axis=axis, keepdims=True)\n",
+        "    e /= e.sum(axis=0, keepdims=True)\n",
         "softmax sums over a hard-coded axis",
     ),
     Mutant(
@@ -83,7 +84,8 @@ MUTANTS = [
     ),
     Mutant(
         "softmax_shifts_its_input_in_place", "phase0_math/softmax.py",
-        "    shifted = x - x.max(axis=axis, keepdims=True)\n    e = np.exp(shifted)\n",
+        "    shifted = x - x.max(axis=axis, keepdims=True)  # a new array: x itself stays unchanged\n"
+        "    e = np.exp(shifted, out=shifted)  # in place: one (...) array instead of three, much faster for big x\n",
         "    x -= x.max(axis=axis, keepdims=True)\n    e = np.exp(x)\n",
         "softmax subtracts the maximum from the caller's array (values right, input destroyed)",
     ),
