@@ -1,7 +1,7 @@
 """The wire format between the trusted grader and the sandboxed worker.
 
 Every message is an 8-byte big-endian length followed by an ``.npz`` archive (never a pickle):
-one entry ``__meta__`` holds a JSON document, every array in it is replaced by a reference
+one entry ``__meta__`` holds a JSON document (UTF-8 bytes as a uint8 array), every array in it is replaced by a reference
 ``{"__array__": k}`` to the entry ``a<k>`` of the archive.
 
 Values that can cross: None, bool, int, float, str, plain ``numpy.ndarray`` of a numeric or bool
