@@ -105,7 +105,7 @@ bench: $(DEPS) ## measure grading and reference-code speed; report in bench/resu
 	@$(PY) bench/run.py $(ARGS)
 
 gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
-	@$(PY) -m grader.gradescope build $(if $(OUT),--out "$(OUT)")
+	@$(PY) -m grader.classroom.gradescope build $(if $(OUT),--out "$(OUT)")
 
 clean: ## remove caches and generated output (keeps .venv)
 	@find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "results"
 sys.path[:0] = [str(REPO / "solutions"), str(REPO / "solutions" / "extensions"), str(REPO)]
 
-from grader.phases import PHASES  # noqa: E402
-from grader.sandbox import isolation  # noqa: E402
+from grader.engine.phases import PHASES  # noqa: E402
+from grader.engine.sandbox import isolation  # noqa: E402
 from grader.selftest.helpers import copy_solutions, write_stubs  # noqa: E402
 
 
@@ -193,8 +193,8 @@ def nbgrader_rows(work: Path, students: int) -> dict:
     submissions, one student after another."""
     import json
 
-    from grader import notebooks, release
-    from grader.phases import SOLUTIONS, by_name
+    from grader.authoring import notebooks, release
+    from grader.engine.phases import SOLUTIONS, by_name
     from grader.selftest.test_notebooks import _student_answers, _submit
 
     phase = by_name("phase0_math")

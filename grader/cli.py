@@ -9,12 +9,12 @@ import os
 import sys
 from pathlib import Path
 
-from grader.phases import PHASES, REPO
+from grader.engine.phases import PHASES, REPO
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from grader import report
-    from grader.grade import grade
+    from grader.engine import report
+    from grader.engine.grade import grade
 
     try:
         result = grade(args.target, args.phase or None, seed=args.seed, call_timeout=args.call_timeout,
@@ -31,19 +31,19 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from grader.batch import run_batch
+    from grader.classroom.batch import run_batch
 
     return run_batch(Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader import learner
+    from grader.learner import loop as learner
 
     return learner.run_check(args)
 
 
 def _stubs(args: argparse.Namespace) -> int:
-    from grader import stubs
+    from grader.authoring import stubs
 
     if args.check:
         problems = stubs.check()
@@ -56,7 +56,7 @@ def _stubs(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from grader import notebooks
+    from grader.authoring import notebooks
 
     return notebooks.main(args)
 
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     stub.add_argument("--check", action="store_true")
     stub.set_defaults(run=_stubs)
 
-    from grader import learner
+    from grader.learner import loop as learner
 
     learner.add_commands(sub)
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader import stubs
-from grader.phases import PHASES, REPO, SOLUTIONS
+from grader.authoring import stubs
+from grader.engine.phases import PHASES, REPO, SOLUTIONS
 
 
 def copy_solutions(dest: Path) -> Path:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import zipfile
 
-from grader.phases import REPO
+from grader.engine.phases import REPO
 from grader.selftest.helpers import copy_solutions, write_stubs
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import zipfile
 
-from grader import gradescope
+from grader.classroom import gradescope
 from grader.selftest.helpers import copy_solutions, write_stubs
 
 

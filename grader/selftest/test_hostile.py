@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from grader.phases import REPO
+from grader.engine.phases import REPO
 from grader.selftest.helpers import copy_solutions, grade, phase_result, write_stubs
 
 SOFTMAX = "phase0_math/softmax.py"

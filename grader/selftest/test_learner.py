@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import learner, report, stubs
-from grader.phases import PHASES, REPO, SOLUTIONS, by_name
+from grader.learner import loop as learner, report, stubs
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, by_name
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -95,7 +95,7 @@ def test_exercise_markers_match_the_tests_markers():
 def test_manifest_is_in_course_order_with_unique_numbers_and_names():
     order = [p.name for p in PHASES]
     packages = [e.package for e in COURSE.exercises]
-    assert packages == sorted(packages, key=order.index), "exercises must follow the order of grader/phases.py"
+    assert packages == sorted(packages, key=order.index), "exercises must follow the order of grader/engine/phases.py"
     numbers = [e.number for e in COURSE.exercises]
     assert len(numbers) == len(set(numbers)), "exercise numbers must be unique"
     keys = [e.key for e in COURSE.exercises]

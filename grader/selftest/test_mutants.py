@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.phases import PHASES
+from grader.engine.phases import PHASES
 from grader.selftest.helpers import copy_solutions, grade, phase_result, replace_once
 from grader.selftest.mutants import all_mutants
 

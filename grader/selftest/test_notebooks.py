@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import notebooks, release
-from grader.phases import PHASES, REPO, SOLUTIONS
+from grader.authoring import notebooks, release
+from grader.engine.phases import PHASES, REPO, SOLUTIONS
 from grader.selftest.helpers import grade as run_grader
 
 MARKER_LINE = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$", re.MULTILINE)
@@ -174,7 +174,7 @@ def test_release_has_each_phase_with_stubs_public_tests_and_workbook(built):
     for phase in WORKBOOK_PHASES:
         assert (out / phase.path / "workbook.ipynb").is_file()
         assert (built["course"] / "source" / phase.name / "workbook.ipynb").is_file()
-    for name in ("Makefile", "pyproject.toml", "README.md", "grader/cli.py", "grader/workbook.py"):
+    for name in ("Makefile", "pyproject.toml", "README.md", "grader/cli.py", "grader/learner/workbook.py"):
         assert (out / name).is_file(), name
     assert not (out / "solutions").exists() and not (out / "grader" / "selftest").exists()
     assert not (out / "grader" / "workbook_sources").exists()
@@ -373,7 +373,7 @@ def test_workbook_runs_top_to_bottom_against_the_reference(phase):
 
 
 def test_the_modules_cell_runs_the_public_tests_on_the_packages_the_notebook_imports(tmp_path):
-    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from grader import workbook; "
+    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from grader.learner.loop import workbook; "
              "print(workbook.package_dir('phase0_math')); print(workbook.check_phase('phase0_math', out_of=10))")
     env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "PYTHONPATH")}
     done = subprocess.run([sys.executable, "-c", probe, str(SOLUTIONS), str(REPO)], cwd=tmp_path, env=env,
@@ -485,11 +485,11 @@ def test_make_lab_serves_a_workbook_whose_kernel_imports_the_phase_packages(lab)
     status, body = _get(f"{base}/api/sessions?token={token}", method="POST", data=json.dumps(
         {"path": f"{phase.path}/workbook.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).encode())
     kernel = json.loads(body)["kernel"]["id"]
-    code = ("import os, phase0_math, grader.workbook; "
-            "print(os.getcwd()); print(phase0_math.__file__); print(grader.workbook.__file__)")
+    code = ("import os, phase0_math, grader.learner.workbook; "
+            "print(os.getcwd()); print(phase0_math.__file__); print(grader.learner.workbook.__file__)")
     printed = asyncio.run(_execute(f"ws://127.0.0.1:{lab['port']}/api/kernels/{kernel}/channels?token={token}", code))
     lines = printed.split("\n")
     assert len(lines) >= 3, printed
     assert Path(lines[0]) == REPO / phase.path
     assert Path(lines[1]).resolve() == REPO / "phase0_math" / "__init__.py"
-    assert Path(lines[2]).resolve() == REPO / "grader" / "workbook.py"
+    assert Path(lines[2]).resolve() == REPO / "grader" / "learner" / "workbook.py"

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader import protocol
+from grader.engine import protocol
 
 
 def _round_trip(value, keep=None):
@@ -46,7 +46,7 @@ def test_the_parent_refuses_to_send_what_it_cannot_encode():
 
 def test_a_large_request_crosses_the_pipe_whole(tmp_path):
     # a pipe delivers at most 64 KiB per read: the worker must loop until the message is complete
-    from grader.sandbox import RemoteModule, Worker
+    from grader.engine.sandbox import RemoteModule, Worker
 
     package = tmp_path / "target" / "bigpkg"
     package.mkdir(parents=True)

@@ -67,7 +67,7 @@ def test_grading_in_two_jobs_gives_the_same_result_as_one(tmp_path):
     import subprocess
     import sys
 
-    from grader.phases import REPO
+    from grader.engine.phases import REPO
 
     results = []
     for jobs in ("1", "2"):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader import stubs
+from grader.authoring import stubs
 
 
 def test_committed_stubs_are_in_sync_with_solutions():

@@ -2,7 +2,7 @@
 
 import ast
 
-from grader.phases import PHASES
+from grader.engine.phases import PHASES
 
 
 def _test_files(hidden_only=False):
@@ -18,7 +18,7 @@ def test_hidden_tests_use_no_bare_assert():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Assert):
                 offenders.append(f"{path.relative_to(path.parents[3])}:{node.lineno}")
-    assert not offenders, "use grader.testing checks or raise AssertionError(message):\n" + "\n".join(offenders)
+    assert not offenders, "use grader.engine.testing checks or raise AssertionError(message):\n" + "\n".join(offenders)
 
 
 def test_no_test_file_imports_a_course_package_directly():

@@ -7,7 +7,7 @@ each beta ends and the optimum it reaches; the modules graded.
 Points: 3 + 2 + 3 derivations, 10 for the modules; 18 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

@@ -7,7 +7,7 @@ the teacher alone; the modules graded.
 Points: 2 + 2 + 3 derivations, 10 for the modules; 17 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

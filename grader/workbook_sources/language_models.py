@@ -5,7 +5,7 @@ the entropy rate of a Markov chain, BPE's tokens per character; the modules grad
 Points: 2 + 2 + 2 derivations, 10 for the modules; 16 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

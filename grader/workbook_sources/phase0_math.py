@@ -4,7 +4,7 @@ gradient on three classes, a learning-rate sweep and the fix by standardising, t
 Points: 3 + 2 + 3 + 2 derivations, 10 for the modules; 20 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

@@ -5,7 +5,7 @@ the whole network; the modules graded.
 Points: 3 + 3 derivations, 10 for the modules; 16 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

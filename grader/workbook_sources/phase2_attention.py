@@ -4,7 +4,7 @@ multi-head attention, attention heatmaps, why scores are divided by sqrt(d_k), t
 Points: 3 + 2 + 2 derivations, 10 for the modules; 17 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

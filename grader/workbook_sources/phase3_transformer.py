@@ -5,7 +5,7 @@ pre-norm against post-norm; the modules graded.
 Points: 2 + 3 + 2 + 2 derivations, 10 for the modules; 19 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

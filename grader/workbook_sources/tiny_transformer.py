@@ -6,7 +6,7 @@ several temperatures from a reloaded checkpoint, a learning-rate sweep; the modu
 Points: 3 + 2 + 3 derivations, 10 for the modules; 18 in all.
 """
 
-from grader.notebooks import answer, code, md, modules_check, setup_cell, tests
+from grader.authoring.notebooks import answer, code, md, modules_check, setup_cell, tests
 
 CELLS = [
     md(

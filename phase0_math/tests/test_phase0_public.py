@@ -7,7 +7,7 @@ exercise's tests. The grader runs more, hidden, tests and its own gradient check
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture
 
 mm = module_fixture("phase0_math.matmul")
 sm = module_fixture("phase0_math.softmax")

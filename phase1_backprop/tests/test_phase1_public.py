@@ -9,7 +9,7 @@ gradient checks against the reference forward pass.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, assert_unchanged, expect_array, expect_float, module_fixture
+from grader.engine.testing import assert_close, assert_raises, assert_unchanged, expect_array, expect_float, module_fixture
 
 fw = module_fixture("phase1_backprop.forward")
 bw = module_fixture("phase1_backprop.backward")

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture
 
 mk = module_fixture("phase2_attention.mask")
 att = module_fixture("phase2_attention.attention")

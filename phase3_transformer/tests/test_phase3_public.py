@@ -8,7 +8,7 @@ The formulas written out here (layer norm, the FFN) are independent of your code
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, assert_unchanged, expect_array, module_fixture
+from grader.engine.testing import assert_close, assert_raises, assert_unchanged, expect_array, module_fixture
 
 emb = module_fixture("phase3_transformer.embeddings")
 pe = module_fixture("phase3_transformer.positional_encoding")

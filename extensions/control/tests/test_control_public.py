@@ -8,7 +8,7 @@ experiment) and its own gradient checks.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
 
 pf = module_fixture("control.preferences")
 rm = module_fixture("control.reward_model")

@@ -8,7 +8,7 @@ teacher) and its own gradient checks of the loss at several temperatures and wei
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
 
 tp = module_fixture("distillation.temperature")
 ls = module_fixture("distillation.loss")

@@ -7,7 +7,7 @@ The grader runs more, hidden, tests (larger corpora, the reference's results, th
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture
 
 bg = module_fixture("language_models.bigram")
 corpus = module_fixture("language_models.corpus")

@@ -9,7 +9,7 @@ more sizes. The formulas written out here (Adam, the copy task) are independent 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
 
 bb = module_fixture("tiny_transformer.block_backward")
 tt = module_fixture("tiny_transformer.model")

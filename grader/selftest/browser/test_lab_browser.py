@@ -6,7 +6,7 @@ Not part of `make test` (a fresh machine has no browser): run it with `make test
 import shutil
 import subprocess
 
-from grader.phases import REPO
+from grader.engine.phases import REPO
 from grader.selftest.test_notebooks import WORKBOOK_PHASES, lab  # noqa: F401  (lab is a fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,14 +1,14 @@
 """Hidden tests: gradcheck.py, the student's own finite-difference checker.
 
-The functions it differentiates are named callbacks from grader/callbacks.py: in the grader they
+The functions it differentiates are named callbacks from grader/engine/callbacks.py: in the grader they
 run inside the sandbox, and nothing is pickled.
 """
 
 import numpy as np
 import pytest
 
-from grader.protocol import Callback
-from grader.testing import assert_close, expect_array, expect_float, module_fixture
+from grader.engine.protocol import Callback
+from grader.engine.testing import assert_close, expect_array, expect_float, module_fixture
 
 gc = module_fixture("phase0_math.gradcheck")
 

@@ -9,7 +9,7 @@ with a wrong forward pass is still wrong.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, module_fixture, reference_fixture
 
 mm = module_fixture("phase0_math.matmul")
 sm = module_fixture("phase0_math.softmax")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 lr = module_fixture("phase0_math.linear_regression")
 ref = reference_fixture("phase0_math.linear_regression")

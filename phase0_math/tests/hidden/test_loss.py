@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, module_fixture, reference_fixture
 
 loss = module_fixture("phase0_math.loss")
 ref = reference_fixture("phase0_math.loss")

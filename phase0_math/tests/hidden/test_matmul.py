@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_float, module_fixture, reference_fixture
 
 mm = module_fixture("phase0_math.matmul")
 ref = reference_fixture("phase0_math.matmul")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, expect_array, module_fixture, reference_fixture
 
 sm = module_fixture("phase0_math.softmax")
 ref = reference_fixture("phase0_math.softmax")

@@ -7,8 +7,8 @@ tests that they work: they pass right gradients, and they catch a wrong one at t
 import numpy as np
 import pytest
 
-from grader import numeric
-from grader.testing import assert_close, expect_float, module_fixture, reference_fixture
+from grader.engine import numeric
+from grader.engine.testing import assert_close, expect_float, module_fixture, reference_fixture
 
 gc = module_fixture("phase1_backprop.gradcheck", timeout=30)
 fw = module_fixture("phase1_backprop.forward")

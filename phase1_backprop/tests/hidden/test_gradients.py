@@ -9,7 +9,7 @@ agrees with a wrong forward pass is still wrong. Inputs of ReLU are kept away fr
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, module_fixture, reference_fixture
 
 fw = module_fixture("phase1_backprop.forward")
 bw = module_fixture("phase1_backprop.backward")

@@ -8,7 +8,7 @@ a wide margin: the reference solves these for every one of 100 seeds it was trie
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
 
 tr = module_fixture("phase1_backprop.train", timeout=60)
 ref = reference_fixture("phase1_backprop.train")

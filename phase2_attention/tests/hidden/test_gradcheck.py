@@ -8,7 +8,7 @@ with the reference's gradients: a check whose numerical side differentiates the 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, expect_array, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, expect_array, expect_float, module_fixture, reference_fixture
 
 gc = module_fixture("phase2_attention.gradcheck", timeout=60)
 ref_att = reference_fixture("phase2_attention.attention")

@@ -13,7 +13,7 @@ error would compare finite-difference noise with round-off. It is checked to be 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, expect_array, module_fixture, reference_fixture
 
 att = module_fixture("phase2_attention.attention")
 mh = module_fixture("phase2_attention.multi_head")

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 mh = module_fixture("phase2_attention.multi_head")
 ref = reference_fixture("phase2_attention.multi_head")

@@ -8,7 +8,7 @@ Sizes: batch 3, length 5, width 8, 2 heads of width 4, d_ff 12.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 tb = module_fixture("phase3_transformer.transformer_block")
 ref = reference_fixture("phase3_transformer.transformer_block")

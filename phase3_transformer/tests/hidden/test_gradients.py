@@ -8,7 +8,7 @@ gradient). The target's forward pass is compared with the reference first.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, module_fixture, reference_fixture
 
 tb = module_fixture("phase3_transformer.transformer_block")
 emb = module_fixture("phase3_transformer.embeddings")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture
 
 pe = module_fixture("phase3_transformer.positional_encoding")
 

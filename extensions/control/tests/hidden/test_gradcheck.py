@@ -11,7 +11,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, module_fixture, reference_fixture
 
 rm = module_fixture("control.reward_model")
 pol = module_fixture("control.policy")

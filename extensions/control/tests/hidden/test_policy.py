@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
 
 pol = module_fixture("control.policy", timeout=60)
 ref = reference_fixture("control.policy")

@@ -8,7 +8,7 @@ near the inputs). The forward values are compared with the reference first.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, module_fixture, reference_fixture
 
 ls = module_fixture("distillation.loss")
 st = module_fixture("distillation.train")

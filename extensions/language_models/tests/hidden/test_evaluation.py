@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, module_fixture, reference_fixture
 
 bg = module_fixture("language_models.bigram")
 ref = reference_fixture("language_models.bigram")

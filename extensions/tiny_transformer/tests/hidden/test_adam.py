@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
 
 adam = module_fixture("tiny_transformer.adam")
 

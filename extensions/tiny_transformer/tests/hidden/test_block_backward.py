@@ -7,7 +7,7 @@ usual mistakes with messages that name them. Sizes: batch 2, length 4, width 8, 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 bb = module_fixture("tiny_transformer.block_backward")
 ref = reference_fixture("tiny_transformer.block_backward")

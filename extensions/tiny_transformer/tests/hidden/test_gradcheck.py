@@ -16,7 +16,7 @@ of round-off against round-off would mean nothing; it must be 0.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, expect_array, module_fixture, reference_fixture
 
 bb = module_fixture("tiny_transformer.block_backward")
 tt = module_fixture("tiny_transformer.model")

@@ -4,7 +4,7 @@ Its gradient is checked against finite differences in test_gradcheck.py."""
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 tt = module_fixture("tiny_transformer.model")
 ref = reference_fixture("tiny_transformer.model")

@@ -5,7 +5,7 @@ the layout of the gradients). Every gradient's values are checked in test_gradch
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
 
 tt = module_fixture("tiny_transformer.model")
 ref = reference_fixture("tiny_transformer.model")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
 
 tasks = module_fixture("tiny_transformer.tasks")
 ref = reference_fixture("tiny_transformer.tasks")

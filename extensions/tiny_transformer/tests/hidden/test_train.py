@@ -8,7 +8,7 @@ the parameters your training returns.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
+from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture, reference_fixture
 
 tr = module_fixture("tiny_transformer.train", timeout=120)
 ref = reference_fixture("tiny_transformer.train")

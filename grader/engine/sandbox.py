@@ -1,7 +1,7 @@
 """Run a target's code in a separate, limited process and call it through proxies.
 
 The trusted side (pytest and the hidden tests) holds a :class:`RemoteModule`; each call on it
-becomes a request to a worker process (``grader/worker.py``) that has the target, and nothing
+becomes a request to a worker process (``grader/engine/worker.py``) that has the target, and nothing
 else of the course, on its import path. The worker runs in its own process group with limits on
 memory, CPU time, file size and core dumps, in a clean environment; a call that exceeds its
 wall-clock timeout gets the whole group killed. A dead worker is restarted for the next call,
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import protocol
+from grader.engine import protocol
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 WORKER_FILES = ("worker.py", "protocol.py", "callbacks.py")

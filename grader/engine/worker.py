@@ -1,6 +1,6 @@
 """The sandboxed worker: imports a target's modules and runs the calls the grader asks for.
 
-Started by :mod:`grader.sandbox` as ``python -I worker.py TARGET_DIR`` in a fresh process group
+Started by :mod:`grader.engine.sandbox` as ``python -I worker.py TARGET_DIR`` in a fresh process group
 with resource limits. ``-I`` keeps the grader, the current directory and PYTHONPATH off the
 import path; the only course code importable here is the target's. Nothing decided here counts:
 results go back to the trusted parent as plain data and are judged there.

@@ -38,7 +38,7 @@ class Handle:
 
 
 class Callback:
-    """A trusted function, named rather than pickled: the worker looks it up in grader/callbacks.py."""
+    """A trusted function, named rather than pickled: the worker looks it up in grader/engine/callbacks.py."""
 
     def __init__(self, name: str):
         self.name = name

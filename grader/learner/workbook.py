@@ -27,7 +27,7 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from grader.phases import PHASES, REPO, by_name
+from grader.engine.phases import PHASES, REPO, by_name
 
 _SKIP = shutil.ignore_patterns("tests", "__pycache__", ".ipynb_checkpoints", "*.ipynb", "*.pyc")
 

@@ -1,6 +1,6 @@
 """Workbooks: one notebook per phase, written here in Python, graded by nbgrader.
 
-Where things live, for a phase package ``<pkg>`` at ``<path>`` (see :mod:`grader.phases`):
+Where things live, for a phase package ``<pkg>`` at ``<path>`` (see :mod:`grader.engine.phases`):
 
 - ``grader/workbook_sources/<pkg>.py``: the workbook's cells (``CELLS``), built with the helpers
   below. This is the one place a workbook is written; it holds answers and hidden tests, so it
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.phases import PHASES, REPO, SOLUTIONS, Phase
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, Phase
 
 # jsonschema (under nbformat) imports this optional IRI checker if it can, which compiles dozens of
 # grammars (seconds); nothing here validates IRIs.
@@ -103,7 +103,7 @@ def setup_cell() -> Cell:
 
         HERE = Path.cwd()
         ROOT = Path(os.environ.get("FPAI_ROOT") or next(
-            (p for p in (HERE, *HERE.parents) if (p / "grader" / "workbook.py").is_file()), HERE.parent))
+            (p for p in (HERE, *HERE.parents) if (p / "grader" / "learner" / "workbook.py").is_file()), HERE.parent))
         FOLDERS = [HERE.parent, *([HERE.parent.parent] if HERE.parent.name == "extensions" else []),
                    ROOT, ROOT / "extensions"]
         for folder in reversed(FOLDERS):
@@ -113,7 +113,7 @@ def setup_cell() -> Cell:
 
         import numpy as np
         import matplotlib.pyplot as plt
-        from grader import workbook
+        from grader.learner import workbook
 
         %matplotlib inline
         np.set_printoptions(precision=4, suppress=True)
@@ -246,7 +246,7 @@ def student_versions(phases: list[Phase] | None = None) -> dict[Phase, Any]:
     """Run nbgrader's generate_assignment on each source notebook (in a temporary course)."""
     import nbformat
 
-    from grader import release
+    from grader.classroom import release
 
     phases = workbook_phases() if phases is None else phases
     made: dict[Phase, Any] = {}
@@ -322,7 +322,7 @@ def write() -> list[Path]:
 
 def main(args: Any) -> int:
     """``python -m grader notebooks [--check]`` and its actions (release, autograde)."""
-    from grader import release
+    from grader.classroom import release
 
     if args.action == "release":
         return release.release_command(Path(args.course), Path(args.out))

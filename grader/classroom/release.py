@@ -34,12 +34,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import grader.notebooks  # noqa: F401, I001 (first: it keeps nbformat's import light)
+import grader.authoring.notebooks  # noqa: F401, I001 (first: it keeps nbformat's import light)
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from grader.notebooks import NOTEBOOK, source_path, workbook_phases
-from grader.phases import PHASES, REPO, Phase, by_name
+from grader.authoring.notebooks import NOTEBOOK, source_path, workbook_phases
+from grader.engine.phases import PHASES, REPO, Phase, by_name
 
 MARKER = ".course-release"  # written into a release folder, so a rebuild may replace it
 SUPPORT_FILES = ["Makefile", "pyproject.toml", "README.md", ".gitignore", "extensions/README.md"]
@@ -69,7 +69,7 @@ def config_text(course: Path, exclude: dict[str, list[str]]) -> str:
 import os
 import sys
 
-sys.path.insert(0, {str(REPO)!r})  # the course repository: grader.release below, and the hidden tests
+sys.path.insert(0, {str(REPO)!r})  # the course repository: grader.classroom.release below, and the hidden tests
 os.environ.setdefault("FPAI_ROOT", {str(REPO)!r})  # the workbooks grade with this repository's grader
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
@@ -87,7 +87,7 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelA
 # Feedback shows neither the hidden tests nor the tracebacks that would quote them.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "grader.release.HideHiddenTests",
+    "grader.classroom.release.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 '''

@@ -6,8 +6,8 @@ Gradescope's Ubuntu 24.04 base image) and ``run_autograder`` (grades ``/autograd
 and writes ``/autograder/results/results.json``). The zip holds the hidden tests and the reference
 solutions: it is for the instructor's Gradescope account only, never for students.
 
-    python -m grader.gradescope build [--out DIR]
-    python -m grader.gradescope results GRADE_JSON RESULTS_JSON
+    python -m grader.classroom.gradescope build [--out DIR]
+    python -m grader.classroom.gradescope results GRADE_JSON RESULTS_JSON
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from grader.batch import gradescope_results
-from grader.phases import REPO
+from grader.classroom.batch import gradescope_results
+from grader.engine.phases import REPO
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image (Ubuntu 24.04 base image).
@@ -46,7 +46,7 @@ if [ "$(ls -A "$SUBMISSION" | wc -l)" = 1 ] && [ -d "$SUBMISSION/$(ls -A "$SUBMI
   SUBMISSION="$SUBMISSION/$(ls -A "$SUBMISSION")"
 fi
 if "$PY" -m grader grade --target "$SUBMISSION" --json /tmp/grade.json --quiet; then
-  "$PY" -m grader.gradescope results /tmp/grade.json "$ROOT/results/results.json"
+  "$PY" -m grader.classroom.gradescope results /tmp/grade.json "$ROOT/results/results.json"
 else
   echo '{"score": 0, "output": "The autograder could not grade this submission; please tell your instructor."}' \\
     > "$ROOT/results/results.json"
@@ -81,7 +81,7 @@ def build(out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
+    parser = argparse.ArgumentParser(prog="python -m grader.classroom.gradescope")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="write the autograder zip")
     b.add_argument("--out", default=str(REPO / "build" / "gradescope"))

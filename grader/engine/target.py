@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from grader.phases import PHASES, REPO
+from grader.engine.phases import PHASES, REPO
 
 _SKIP_NAMES = {"tests", "__pycache__", ".ipynb_checkpoints"}
 _SKIP_SUFFIXES = (".ipynb", ".png", ".pyc", ".npz")

@@ -21,8 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader import numeric
-from grader.phases import PHASES, REPO
+from grader.engine import numeric
+from grader.engine.phases import PHASES, REPO
 
 MAX_UNZIPPED_BYTES = 50 * 2**20
 STUDENT_WALL_SECONDS = 900

@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from grader import report
-from grader.phases import PHASES, REPO, SOLUTIONS, Phase, by_name
+from grader.engine import report
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, Phase, by_name
 
 MANIFEST = REPO / "grader" / "exercises.toml"
 STATE_DIR = REPO / ".grader"
@@ -291,7 +291,7 @@ def run_public_inprocess(phase: Phase, markers: Iterable[str] | None = None, plu
     """Run the public tests of ``phase`` here; (pytest's exit code, records, pytest's output)."""
     import pytest
 
-    from grader import pytest_plugin
+    from grader.engine import pytest_plugin
 
     if not any(phase.tests_dir.glob("test_*.py")):
         return 5, [], f"{phase.name} has no public tests yet"
@@ -376,7 +376,7 @@ def run_package(phase: Phase, markers: Iterable[str] | None = None, timeout: flo
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-public-") as tmp:
         out = Path(tmp) / "records.json"
-        code = "import sys\nfrom grader.learner import _child\nraise SystemExit(_child(sys.argv[1:]))"
+        code = "import sys\nfrom grader.learner.loop import _child\nraise SystemExit(_child(sys.argv[1:]))"
         process = subprocess.Popen([sys.executable, "-c", code, phase.name, str(out), *markers], cwd=REPO,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -869,7 +869,7 @@ def restore_functions(current: str, stub: str, names: Iterable[str]) -> str | No
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    from grader import stubs
+    from grader.authoring import stubs
 
     out = Out()
     course = load_course()
@@ -1325,7 +1325,7 @@ def run_check(args: argparse.Namespace) -> int:
     """``python -m grader check``: the public tests of one phase (or exercise), in this process."""
     import pytest
 
-    from grader import pytest_plugin
+    from grader.engine import pytest_plugin
 
     rest = list(args.pytest_args)
     for flag in ("--decoupled",):  # options given after the phase land in pytest's arguments

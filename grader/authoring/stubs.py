@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from grader.phases import PHASES, REPO, SOLUTIONS
+from grader.engine.phases import PHASES, REPO, SOLUTIONS
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"

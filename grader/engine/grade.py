@@ -1,7 +1,7 @@
 """Grade one target: run the trusted hidden tests of each phase against it and total the points.
 
 pytest runs here, in this (trusted) process, over the repository's own ``<phase>/tests/hidden``;
-the target's code runs in sandboxed workers (see :mod:`grader.sandbox`). The result is the
+the target's code runs in sandboxed workers (see :mod:`grader.engine.sandbox`). The result is the
 dictionary whose JSON form DESIGN.md fixes.
 """
 
@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader import pytest_plugin, target as targets
-from grader.phases import PHASES, REPO, Phase, by_name
+from grader.engine import pytest_plugin, target as targets
+from grader.engine.phases import PHASES, REPO, Phase, by_name
 
 
 def gradable(names: list[str] | None = None) -> list[Phase]:

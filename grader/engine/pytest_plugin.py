@@ -1,4 +1,4 @@
-"""The pytest plugin behind every course test (loaded by pyproject.toml's ``-p grader.pytest_plugin``).
+"""The pytest plugin behind every course test (loaded by pyproject.toml's ``-p grader.engine.pytest_plugin``).
 
 - Chooses the backend: in-process imports (a student's ``make check``) or, with ``--target DIR``,
   sandboxed workers over a copy of that target (the grader).
@@ -22,10 +22,10 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from grader import numeric, target as targets
-from grader.phases import PHASES, REPO, SOLUTIONS, phase_of_path
-from grader.sandbox import RemoteModule, SandboxError, Worker
-from grader.testing import _BACKEND_KEY, expect_array
+from grader.engine import numeric, target as targets
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, phase_of_path
+from grader.engine.sandbox import RemoteModule, SandboxError, Worker
+from grader.engine.testing import _BACKEND_KEY, expect_array
 
 
 @dataclass
