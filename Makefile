@@ -80,7 +80,7 @@ solution: $(DEPS) ## PHASE's reference, once the grader says it is complete
 readmes: $(DEPS) ## write the READMEs' exercise tables from the manifest
 	@$(PY) -m grader readmes $(ARGS)
 
-notebooks: $(DEPS) ## regenerate the workbooks from grader/workbook_sources (nbgrader)
+notebooks: $(DEPS) ## regenerate the workbooks from solutions/<path>/workbook.py (nbgrader)
 	@$(PY) -m grader notebooks
 
 COURSE ?= build/course

@@ -37,9 +37,9 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.learner import loop as learner
+    from grader.learner.check import run_check
 
-    return learner.run_check(args)
+    return run_check(args)
 
 
 def _stubs(args: argparse.Namespace) -> int:
@@ -56,9 +56,21 @@ def _stubs(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from grader.authoring import notebooks
+    try:
+        if args.action == "write":
+            from grader.authoring import notebooks
 
-    return notebooks.main(args)
+            return notebooks.main(check_only=args.check)
+        from grader.classroom import release
+    except ImportError as exc:  # a student's release has neither
+        if not (exc.name or "").startswith("grader."):
+            raise
+        print(f"grader: notebooks {args.action} is for course authors and instructors; this copy of the course "
+              "does not have it", file=sys.stderr)
+        return 2
+    if args.action == "release":
+        return release.release_command(Path(args.course), Path(args.out))
+    return release.autograde_command(Path(args.course))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,13 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     stub.add_argument("--check", action="store_true")
     stub.set_defaults(run=_stubs)
 
-    from grader.learner import loop as learner
+    from grader.authoring import readmes
+    from grader.learner.commands import add_commands
 
-    learner.add_commands(sub)
+    add_commands(sub)
+    readmes.add_command(sub)
 
     books = sub.add_parser("notebooks", help="write the workbooks (or --check them); release or autograde a course")
     books.add_argument("action", nargs="?", default="write", choices=["write", "release", "autograde"],
-                       help="write: the workbooks from grader/workbook_sources (default); release: the nbgrader "
+                       help="write: the workbooks from solutions/<path>/workbook.py (default); release: the nbgrader "
                             "course and the student release; autograde: grade the course's submitted/")
     books.add_argument("--check", action="store_true", help="only compare the committed workbooks (write)")
     books.add_argument("--course", default="build/course", help="the nbgrader course directory")

@@ -8,8 +8,10 @@ markers), which becomes::
     raise NotImplementedError("not started: <function>")
 
 at the marker's indentation, ``<function>`` being the function that holds the region. Files
-without markers (helpers given to students) are copied unchanged. ``check`` compares what would be
-written with what is committed; ``make test`` fails on any difference.
+without markers (helpers given to students) are copied unchanged. A phase's workbook text
+(``solutions/<path>/workbook.py``) is a notebook, not a module: it has no stub (a learner gets
+the generated ``workbook.ipynb``, see :mod:`grader.authoring.notebooks`). ``check`` compares what
+would be written with what is committed; ``make test`` fails on any difference.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from grader.engine.phases import PHASES, REPO, SOLUTIONS
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, WORKBOOK_SOURCE
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -75,7 +77,7 @@ def planned() -> dict[Path, str]:
             continue
         for source in sorted(source_dir.rglob("*.py")):
             relative = source.relative_to(source_dir)
-            if "tests" in relative.parts or "__pycache__" in relative.parts:
+            if "tests" in relative.parts or "__pycache__" in relative.parts or relative == Path(WORKBOOK_SOURCE):
                 continue
             files[REPO / phase.path / relative] = make_stub(source.read_text(), str(source.relative_to(REPO)))
     return files

@@ -21,6 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from grader.engine import numeric
 from grader.engine.phases import PHASES, REPO
 
@@ -198,13 +200,6 @@ def _plot_summary(ordered: list[tuple[str, list[bool]]], path: Path) -> None:
     plt.close(fig)
 
 
-def _progress(done: int, total: int, name: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:30]:<30}")
-    sys.stderr.flush()
-
-
 def run_batch(submissions: Path, out: Path, jobs: int = 2, seed: int = 0) -> int:
     if not submissions.is_dir():
         print(f"grader: {submissions} is not a folder", file=sys.stderr)
@@ -212,14 +207,14 @@ def run_batch(submissions: Path, out: Path, jobs: int = 2, seed: int = 0) -> int
     entries = find_submissions(submissions)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    _progress(0, len(entries), "")
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+            tqdm(total=len(entries), unit="student", file=sys.stderr, dynamic_ncols=True) as bar:
         futures = {pool.submit(grade_one, entry, out, seed): entry for entry in entries}
         for future in concurrent.futures.as_completed(futures):
             row = future.result()
             rows.append(row)
-            _progress(len(rows), len(entries), row["student"])
-    sys.stderr.write("\n")
+            bar.set_postfix_str(row["student"][:30])
+            bar.update()
     write_gradebook(rows, out)
     write_summary(rows, out)
     resumed = sum(r["resumed"] for r in rows)

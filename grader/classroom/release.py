@@ -3,16 +3,18 @@
 ``make release`` (:func:`release_command`) builds an nbgrader course directory from the repository,
 one assignment per phase, and writes the student release:
 
-    <course>/nbgrader_config.py         written here; also read by nbgrader's own command line
+    <course>/nbgrader_config.py         :mod:`grader.authoring.nbgrader_course`; also read by nbgrader's
+                                        own command line
     <course>/source/<pkg>/              the stubs, the public tests, the reading guide and the source
                                         workbook (solution cells, hidden tests). Never the reference
                                         modules, never tests/hidden.
     <course>/release/<pkg>/             nbgrader's generate_assignment output
     <out>/                              the student release: <out>/<path> per phase (the release
                                         folder above; a phase without a workbook as stubs + public
-                                        tests), and what ``make check`` needs (grader/ minus the
-                                        self-tests and the workbook sources, Makefile, pyproject.toml,
-                                        README.md).
+                                        tests), and what ``make check`` needs (grader/ minus
+                                        classroom/, the self-tests and the workbook machinery,
+                                        Makefile, pyproject.toml, README.md). Never solutions/, so
+                                        never a workbook's text (solutions/<path>/workbook.py).
 
 At autograde nbgrader copies every non-notebook file of ``source/<pkg>`` over the submission; the
 student's modules are listed in ``Autograde.exclude_overwriting`` so their work survives.
@@ -34,128 +36,23 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import grader.authoring.notebooks  # noqa: F401, I001 (first: it keeps nbformat's import light)
+import grader.authoring.nbgrader_course  # noqa: F401, I001 (first: it keeps nbformat's import light)
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from grader.authoring.notebooks import NOTEBOOK, source_path, workbook_phases
+from grader.authoring.nbgrader_course import NOTEBOOK, NbgraderFailed, checked, generate, open_api, write_config
+from grader.authoring.notebooks import source_path, workbook_phases
 from grader.engine.phases import PHASES, REPO, Phase, by_name
 
 MARKER = ".course-release"  # written into a release folder, so a rebuild may replace it
 SUPPORT_FILES = ["Makefile", "pyproject.toml", "README.md", ".gitignore", "extensions/README.md"]
-# The instructor's tools stay behind: the self-tests, the workbook sources (answers, hidden tests)
-# and the workbook/nbgrader machinery (it quotes the markers).
-GRADER_SKIP = {"selftest", "workbook_sources", "__pycache__", "notebooks.py", "release.py"}
+# What a student's copy of grader/ leaves out: the instructor's tools (grader/classroom, the
+# self-tests) and the workbook machinery of grader/authoring (it quotes the markers). The rest of
+# authoring stays: the stub generator (`make reset`) and the exercise manifest the learner reads.
+GRADER_SKIP = {"selftest", "classroom", "__pycache__", "notebooks.py", "nbgrader_course.py"}
 _COPY_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache")
-
-
-class NbgraderFailed(RuntimeError):
-    pass
-
-
-# -- nbgrader --------------------------------------------------------------------------------------
-
-
-def _student_modules(folder: Path) -> list[str]:
-    """The files of a phase package a student writes: every module outside tests/."""
-    return sorted(
-        str(p.relative_to(folder)) for p in folder.rglob("*.py")
-        if "tests" not in p.relative_to(folder).parts and "__pycache__" not in p.parts
-    )
-
-
-def config_text(course: Path, exclude: dict[str, list[str]]) -> str:
-    return f'''"""nbgrader configuration of this course, written by `make release` ({REPO.name}/grader/release.py)."""
-import os
-import sys
-
-sys.path.insert(0, {str(REPO)!r})  # the course repository: grader.classroom.release below, and the hidden tests
-os.environ.setdefault("FPAI_ROOT", {str(REPO)!r})  # the workbooks grade with this repository's grader
-
-c = get_config()  # noqa: F821 (nbgrader provides it)
-c.CourseDirectory.root = {str(course)!r}
-c.CourseDirectory.db_url = {"sqlite:///" + str(course / "gradebook.db")!r}
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache"]
-
-# The student's modules survive autograde (nbgrader would overwrite them with the stubs).
-c.Autograde.exclude_overwriting = {exclude!r}
-
-# The last cell of a workbook runs the grader: give it time.
-c.Execute.timeout = 900
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
-
 # Feedback shows neither the hidden tests nor the tracebacks that would quote them.
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "grader.classroom.release.HideHiddenTests",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
-'''
-
-
-def write_config(course: Path, phases: list[Phase], exclude: dict[str, list[str]] | None = None) -> Path:
-    course.mkdir(parents=True, exist_ok=True)
-    if exclude is None:
-        exclude = {p.name: _student_modules(course / "source" / p.name) for p in phases}
-    path = course / "nbgrader_config.py"
-    path.write_text(config_text(course.resolve(), exclude))
-    return path
-
-
-_HEAD: list[str] = []
-
-
-def _alembic_head() -> str:
-    """nbgrader's gradebook schema version, read in-process (nbgrader starts an `alembic heads`
-    process for it whenever it creates a gradebook: a second of start-up)."""
-    if not _HEAD:
-        import nbgrader
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
-        config = Config()
-        config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
-        _HEAD.append(str(ScriptDirectory.from_config(config).get_current_head()))
-    return _HEAD[0]
-
-
-def open_api(course: Path) -> Any:
-    """nbgrader's API on a course directory, configured by its nbgrader_config.py only."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    # nbgrader runs the `alembic` command of its own environment to open a gradebook
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    import nbgrader.api
-
-    nbgrader.api.get_alembic_version = _alembic_head
-    course = course.resolve()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.NbGraderAPI.log_level = "ERROR"
-    coursedir = CourseDirectory(config=config)
-    api = NbGraderAPI(coursedir=coursedir, config=config)
-    api.log.setLevel("ERROR")
-    return api
-
-
-def _checked(result: dict, what: str) -> dict:
-    """nbgrader's API reports failure as ``success: False`` and exits 0: turn that into an error."""
-    if not result.get("success"):
-        detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
-        raise NbgraderFailed(f"nbgrader {what} failed:\n{detail.strip()[-4000:]}")
-    return result
-
-
-def generate(api: Any, assignment: str) -> None:
-    release = Path(api.coursedir.root) / "release" / assignment
-    if release.exists():
-        shutil.rmtree(release)
-    _checked(api.generate_assignment(assignment, force=True, create=True), f"generate_assignment {assignment}")
-    if not (release / NOTEBOOK).is_file():
-        raise NbgraderFailed(f"nbgrader generate_assignment {assignment} wrote no {release / NOTEBOOK}")
+FEEDBACK = ["grader.classroom.release.HideHiddenTests"]
 
 
 # -- the course directory and the release ---------------------------------------------------------
@@ -194,7 +91,7 @@ def build_course(course: Path) -> list[Phase]:
             shutil.rmtree(folder)
         _phase_files(phase, folder)
         shutil.copy(source_path(phase), folder / NOTEBOOK)
-    write_config(course, phases)
+    write_config(course, phases, feedback=FEEDBACK)
     api = open_api(course)
     for phase in phases:
         generate(api, phase.name)
@@ -337,10 +234,10 @@ def autograde(course: Path) -> dict[str, Any]:
         warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy session notices from inside nbgrader
         for assignment, student in todo:
             by_name(assignment)
-            _checked(api.autograde(assignment, student, force=True, create=True), f"autograde {assignment} {student}")
+            checked(api.autograde(assignment, student, force=True, create=True), f"autograde {assignment} {student}")
         csv_path = export_csv(api, course / "grades.csv")
         for assignment, student in todo:
-            _checked(api.generate_feedback(assignment, student, force=True),
+            checked(api.generate_feedback(assignment, student, force=True),
                      f"generate_feedback {assignment} {student}")
         table = scores(api)
     return {"graded": todo, "csv": csv_path, "scores": table}

@@ -11,6 +11,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
+# A phase's workbook, written as a jupytext notebook beside its reference
+# (``solutions/<path>/workbook.py``): not a module. Stubs, graded copies and releases leave it out.
+WORKBOOK_SOURCE = "workbook.py"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Targets: a directory holding phase packages (the repository, solutions/, a submission).
 
 The grader never runs code in place. :func:`prepare` copies the packages of a target into a fresh
-directory, flattening ``extensions/<pkg>`` next to the phases, and leaving out tests, notebooks,
-caches and symbolic links (a link could point at the reference solutions). The worker gets that
-copy, and only that copy, on its import path.
+directory, flattening ``extensions/<pkg>`` next to the phases, and leaving out tests, notebooks
+(and a workbook's text, ``workbook.py``), caches and symbolic links (a link could point at the
+reference solutions). The worker gets that copy, and only that copy, on its import path.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
-from grader.engine.phases import PHASES, REPO
+from grader.engine.phases import PHASES, REPO, WORKBOOK_SOURCE
 
-_SKIP_NAMES = {"tests", "__pycache__", ".ipynb_checkpoints"}
+_SKIP_NAMES = {"tests", "__pycache__", ".ipynb_checkpoints", WORKBOOK_SOURCE}
 _SKIP_SUFFIXES = (".ipynb", ".png", ".pyc", ".npz")
 
 

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.authoring import notebooks, release
-from grader.engine.phases import PHASES, REPO, SOLUTIONS
+from grader.authoring import notebooks, stubs
+from grader.classroom import release
+from grader.engine import target
+from grader.engine.phases import PHASES, REPO, SOLUTIONS, WORKBOOK_SOURCE
 from grader.selftest.helpers import grade as run_grader
 
 MARKER_LINE = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$", re.MULTILINE)
@@ -98,8 +100,13 @@ def secrets_of_the_course() -> dict[str, set[str]]:
         for path in phase.hidden_dir.glob("test_*.py"):
             names.add(path.name)
             public_names = set(re.findall(r"def (test_\w+)", public))
-            names.update(set(re.findall(r"def (test_\w+)", path.read_text())) - public_names)
+            names.update(set(re.findall(r"^def (test_\w+)", path.read_text(), re.M)) - public_names)
     return {"bodies": bodies, "lines": lines, "names": names, "hidden": hidden}
+
+
+def _modules(phase) -> list[Path]:
+    """The reference modules of a phase (its workbook's text is no module)."""
+    return [p for p in (SOLUTIONS / phase.path).glob("*.py") if p.name != WORKBOOK_SOURCE]
 
 
 def _texts(folder: Path) -> dict[Path, str]:
@@ -157,6 +164,43 @@ def test_volatile_metadata_is_not_drift():
     assert notebooks.normalised(nb) == notebooks.normalised(nbformat.reads(text, as_version=4))
 
 
+def test_a_workbook_is_its_text_read_by_jupytext():
+    import jupytext
+
+    phase = WORKBOOK_PHASES[0]
+    text = notebooks.text_path(phase).read_text()
+    assert "grader.authoring" not in text, "a workbook's text is a notebook, not code that builds one"
+    nb = notebooks.source_notebook(phase)
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    assert [c.source for c in nb.cells] == [c.source for c in cells]
+    assert [c.id for c in nb.cells if "nbgrader" in c.metadata] == [
+        c.metadata["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c.metadata]
+    assert [c.id for c in nb.cells if "nbgrader" not in c.metadata][:2] == ["free-1", "free-2"]
+
+
+@pytest.mark.parametrize("header, problem", [
+    ('nbgrader={"grade_id": "a", "solution": true}', "BEGIN SOLUTION"),
+    ('nbgrader={"grade_id": "b", "grade": true}', "points"),
+    ('nbgrader={"grade_id": "c", "grade": true, "points": -1}', "points"),
+    ('nbgrader={"grade": true, "points": 1}', "grade_id"),
+    ('nbgrader={"grade_id": "d", "locked": true}\n### BEGIN HIDDEN TESTS\nx = 1\n### END HIDDEN TESTS', "test cell"),
+    ('nbgrader={"grade_id": "setup"}\nx = 1\n\n# %% nbgrader={"grade_id": "setup"}', "two cells"),
+])
+def test_a_broken_workbook_text_is_refused(header, problem):
+    import jupytext
+
+    text = f"# %% {header}\nx = 1\n"
+    with pytest.raises(ValueError, match=problem):
+        notebooks.build(jupytext.reads(text, fmt="py:percent"))
+
+
+def test_workbook_texts_are_left_out_of_stubs_and_of_the_graders_copies(tmp_path):
+    assert all(notebooks.text_path(p).is_file() for p in WORKBOOK_PHASES)
+    assert not [p for p in stubs.planned() if p.name == WORKBOOK_SOURCE]
+    target.prepare(SOLUTIONS, tmp_path)
+    assert not list(tmp_path.rglob(WORKBOOK_SOURCE)) and list(tmp_path.rglob("softmax.py"))
+
+
 # -- the release ----------------------------------------------------------------------------------
 
 
@@ -177,7 +221,19 @@ def test_release_has_each_phase_with_stubs_public_tests_and_workbook(built):
     for name in ("Makefile", "pyproject.toml", "README.md", "grader/cli.py", "grader/learner/workbook.py"):
         assert (out / name).is_file(), name
     assert not (out / "solutions").exists() and not (out / "grader" / "selftest").exists()
-    assert not (out / "grader" / "workbook_sources").exists()
+    assert not (out / "grader" / "classroom").exists()
+    assert not (out / "grader" / "authoring" / "notebooks.py").exists()
+    texts = [folder / WORKBOOK_SOURCE for phase in PHASES
+             for folder in (out / phase.path, built["course"] / "source" / phase.name)]
+    assert not [t for t in texts if t.exists()], "a workbook's text (answers, hidden tests) was released"
+
+
+def test_make_check_works_in_the_release(built):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FPAI_ROOT", "NBGRADER_EXECUTION")}
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "phase0_math"], cwd=built["out"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert "not started: softmax" in done.stdout and "Traceback" not in done.stdout + done.stderr, (
+        done.stdout + done.stderr)[-3000:]
 
 
 def test_release_holds_no_trace_of_solutions_or_hidden_tests(built):
@@ -208,7 +264,7 @@ def test_source_given_to_nbgrader_holds_stubs_and_protects_the_students_modules(
     config = (course / "nbgrader_config.py").read_text()
     for phase in WORKBOOK_PHASES:
         source = course / "source" / phase.name
-        for module in (SOLUTIONS / phase.path).glob("*.py"):
+        for module in _modules(phase):
             assert (source / module.name).read_text() == (REPO / phase.path / module.name).read_text()
             assert f"'{module.name}'" in config, f"{module.name} is not excluded from overwriting"
         assert not (source / "tests" / "hidden").exists()
@@ -265,7 +321,7 @@ def autograded(built, tmp_path_factory) -> dict:
     """Three generated submissions of phase 0, autograded with nbgrader's API."""
     course = built["course"]
     phase = next(p for p in WORKBOOK_PHASES if p.name == "phase0_math")
-    reference = {p.name: p for p in (SOLUTIONS / phase.path).glob("*.py")}
+    reference = {p.name: p for p in _modules(phase)}
     answers = _student_answers(json.loads(notebooks.source_path(phase).read_text()))
     _submit(course, "correct", phase, reference, answers)
     _submit(course, "untouched", phase, {}, {})
@@ -373,7 +429,7 @@ def test_workbook_runs_top_to_bottom_against_the_reference(phase):
 
 
 def test_the_modules_cell_runs_the_public_tests_on_the_packages_the_notebook_imports(tmp_path):
-    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from grader.learner.loop import workbook; "
+    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from grader.learner import workbook; "
              "print(workbook.package_dir('phase0_math')); print(workbook.check_phase('phase0_math', out_of=10))")
     env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "PYTHONPATH")}
     done = subprocess.run([sys.executable, "-c", probe, str(SOLUTIONS), str(REPO)], cwd=tmp_path, env=env,
