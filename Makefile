@@ -10,7 +10,7 @@ PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer langua
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test test-browser stubs clean gradescope bench notebooks release autograde lab plots
-.PHONY: status next hint watch reset solution readmes
+.PHONY: status next hint watch reset solution readmes mutation
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -103,6 +103,9 @@ plots: $(DEPS) ## the pictures of PHASE from your code (TARGET=solutions: from t
 
 bench: $(DEPS) ## measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)
+
+mutation: $(DEPS) ## mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N); bench/results/mutation.md
+	@$(PY) -m grader.selftest.mutation $(foreach p,$(PHASE),--phase $(p)) $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
 gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
 	@$(PY) -m grader.classroom.gradescope build $(if $(OUT),--out "$(OUT)")

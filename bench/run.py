@@ -4,6 +4,7 @@ Writes ``bench/results/report.md`` and PNG plots beside it. Every number in the 
 measured by this run on the machine named at its top; nothing is estimated.
 
     python bench/run.py [--students N] [--quick]
+    python bench/run.py --ratio-only   # only today's grader against the previous one, printed
 """
 
 from __future__ import annotations
@@ -165,6 +166,95 @@ def grade_seconds(target: Path, phase: str | None = None, repeat: int = 3) -> fl
     return min(times)
 
 
+# The grader before issue 15's round: "grading stays fast" means the whole course at most 1.2 times as long.
+OLD_GRADER = "3284623"
+RATIO_TARGET = 1.2
+
+
+def grader_ratio(repeat: int = 3, commit: str = OLD_GRADER) -> dict:
+    """Whole-course grading of the reference, today's grader against the one at ``commit``, side by side.
+
+    The old tree is unpacked from git (``git archive``) into a temporary folder; both graders run with
+    this same Python as ``python -m grader grade --target solutions --quiet`` in their own tree, each
+    grading its own reference with its own hidden tests. One untimed run of each warms the file cache,
+    then the two alternate ``repeat`` times, so load on the machine falls on both alike; medians compared.
+    """
+    import json
+    import resource
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FPAI_ROOT")}
+    env["NO_COLOR"] = "1"
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def once(root: Path, out: Path) -> tuple[float, float, dict]:
+        """Wall seconds, CPU seconds (the grader and every process it waited for), and its JSON."""
+        command = [sys.executable, "-m", "grader", "grade", "--target", "solutions", "--quiet", "--json", str(out)]
+        started, cpu_started = time.perf_counter(), cpu()
+        subprocess.run(command, cwd=root, check=True, capture_output=True, env=env)
+        seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
+        result = json.loads(out.read_text())
+        out.unlink()
+        return seconds, cpu_seconds, result
+
+    def summary(result: dict) -> dict:
+        tests = sum(len(p.get("tests", [])) for p in result["phases"])
+        return {"score": result["score"], "max_score": result["max_score"], "tests": tests,
+                "phases": len(result["phases"])}
+
+    with tempfile.TemporaryDirectory(prefix="bench-old-grader-") as tmp:
+        old = Path(tmp) / "old"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        old_json, new_json = Path(tmp) / "old.json", Path(tmp) / "new.json"
+        load = os.getloadavg()[0]
+        old_result = once(old, old_json)[2]
+        new_result = once(REPO, new_json)[2]
+        runs: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+        for _ in range(repeat):
+            runs["old"].append(once(old, old_json)[:2])
+            runs["new"].append(once(REPO, new_json)[:2])
+        load = max(load, os.getloadavg()[0])
+    wall = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+    cpu_s = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
+    return {"commit": commit, "repeat": repeat, "old": wall["old"], "new": wall["new"],
+            "ratio": wall["new"] / wall["old"], "old_cpu": cpu_s["old"], "new_cpu": cpu_s["new"],
+            "cpu_ratio": cpu_s["new"] / cpu_s["old"], "old_runs": [r[0] for r in runs["old"]],
+            "new_runs": [r[0] for r in runs["new"]], "old_grade": summary(old_result),
+            "new_grade": summary(new_result), "load": load, "cores": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def ratio_section(ratio: dict) -> list[str]:
+    def runs(key: str) -> str:
+        return ", ".join(f"{s:.2f}" for s in ratio[key])
+
+    def grade(key: str) -> str:
+        g = ratio[key]
+        return f"{g['score']:g}/{g['max_score']:g} points, {g['tests']} tests, {g['phases']} packages"
+
+    met = "met" if ratio["ratio"] <= RATIO_TARGET else "missed"
+    return [
+        "## Today's grader against the previous one", "",
+        f"The whole course on the reference (`python -m grader grade --target solutions --quiet`), this tree "
+        f"against the grader at commit `{ratio['commit']}` (before issue 15's round), side by side in one run "
+        f"on {ratio['date']}: same Python, each tree grading its own `solutions/` with its own hidden tests, "
+        f"alternating, {ratio['repeat']} timed runs each after one untimed warm-up, medians.", "",
+        "| grader | median wall seconds | runs (s) | median CPU seconds | what it graded |",
+        "| --- | ---: | --- | ---: | --- |",
+        f"| before (`{ratio['commit']}`) | {ratio['old']:.2f} | {runs('old_runs')} | {ratio['old_cpu']:.2f} | "
+        f"{grade('old_grade')} |",
+        f"| today | {ratio['new']:.2f} | {runs('new_runs')} | {ratio['new_cpu']:.2f} | {grade('new_grade')} |", "",
+        f"Ratio today / before: **{ratio['ratio']:.2f}** in wall time (target at most {RATIO_TARGET}: **{met}**); "
+        f"{ratio['cpu_ratio']:.2f} in CPU time (the grader and the processes it ran), which other load on the "
+        f"machine disturbs less. Load average during the run: up to {ratio['load']:.1f} on {ratio['cores']} "
+        "cores.", "",
+    ]
+
+
 def batch_seconds(submissions: Path, jobs: int, out: Path) -> float:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
@@ -193,14 +283,15 @@ def nbgrader_rows(work: Path, students: int) -> dict:
     submissions, one student after another."""
     import json
 
-    from grader.authoring import notebooks, release
-    from grader.engine.phases import SOLUTIONS, by_name
+    from grader.authoring import notebooks
+    from grader.classroom import release
+    from grader.engine.phases import SOLUTIONS, WORKBOOK_SOURCE, by_name
     from grader.selftest.test_notebooks import _student_answers, _submit
 
     phase = by_name("phase0_math")
     course = work / "course"
     release.release(course, work / "release")
-    reference = {p.name: p for p in (SOLUTIONS / phase.path).glob("*.py")}
+    reference = {p.name: p for p in (SOLUTIONS / phase.path).glob("*.py") if p.name != WORKBOOK_SOURCE}
     answers = _student_answers(json.loads(notebooks.source_path(phase).read_text()))
     for i in range(students):
         if i % 2 == 0:
@@ -275,7 +366,7 @@ def plots(kernels: list[dict], loops: list[dict], grading: list[dict], peak: flo
 
 
 def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grading: list[dict], batch: dict,
-           baseline: dict, training: dict, profile: list[dict]) -> str:
+           baseline: dict, training: dict, profile: list[dict], ratio: dict) -> str:
     whole = next(r["seconds"] for r in grading if r["what"] == "whole course")
     largest = [r for r in kernels if r["kernel"] == "block forward"][-1]
     lines = [
@@ -299,6 +390,7 @@ def report(where: str, peak: float, kernels: list[dict], loops: list[dict], grad
         f"this grader **{baseline['ours_per_student']:.2f} s** per student on the same submissions "
         f"({baseline['nbgrader_per_student'] / baseline['ours_per_student']:.1f} times faster).", "",
         "![grading](grading.png)", "",
+        *ratio_section(ratio),
         "## Reference kernels", "",
         f"numpy's float64 matrix product (1024 x 1024) peaks at **{peak:.1f} GFLOP/s** here: the limit.", "",
         "| size | kernel | ms | GFLOP/s | of peak | peak memory (MB) |", "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -345,8 +437,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=20, help="generated submissions in the batch benchmark")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and one grading run (a smoke test)")
+    parser.add_argument("--ratio-only", action="store_true",
+                        help=f"only time today's grader against the one at {OLD_GRADER}; print, write nothing")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.ratio_only:
+        ratio = grader_ratio()
+        print("\n".join(ratio_section(ratio)))
+        return 0
     where = machine()
     print(f"machine: {where}", flush=True)
     peak = matmul_peak()
@@ -362,10 +460,14 @@ def main() -> int:
         print("grading done", flush=True)
         baseline = nbgrader_rows(Path(tmp) / "nbgrader", 2 if args.quick else 6)
     print("nbgrader baseline done", flush=True)
+    ratio = grader_ratio(1 if args.quick else 3)
+    print(f"grader before ({OLD_GRADER}): {ratio['old']:.2f} s, today: {ratio['new']:.2f} s, "
+          f"ratio {ratio['ratio']:.2f}", flush=True)
     training = training_numbers()
     print("training done", flush=True)
     plots(kernels, loops, grading, peak, where)
-    (OUT / "report.md").write_text(report(where, peak, kernels, loops, grading, batch, baseline, training, profile))
+    (OUT / "report.md").write_text(report(where, peak, kernels, loops, grading, batch, baseline, training, profile,
+                                               ratio))
     print(f"wrote {OUT / 'report.md'}")
     return 0
 

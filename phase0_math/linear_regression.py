@@ -31,14 +31,20 @@ def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predict(x: np.ndarray, w: float, b: float) -> np.ndarray:
-    """x: (N,) -> y_hat: (N,), w * x + b."""
+    """x: (N,) -> y_hat: (N,), w * x + b (N = 0 gives an empty array).
+
+    Raises ValueError for an x that is not 1-d.
+    """
     x = as_float_array(x, "x", ndim=1)
     # YOUR CODE HERE
     raise NotImplementedError("not started: predict")
 
 
 def squared_loss(x: np.ndarray, y: np.ndarray, w: float, b: float) -> float:
-    """Mean squared error of the line on the data. x, y: (N,) -> float."""
+    """Mean squared error of the line on the data. x, y: (N,) -> float.
+
+    Raises ValueError unless x and y are 1-d arrays of the same length N >= 1.
+    """
     x, y = _data(x, y)
     # YOUR CODE HERE
     raise NotImplementedError("not started: squared_loss")
@@ -48,6 +54,7 @@ def gradients(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, 
     """(dL/dw, dL/db) of :func:`squared_loss`. x, y: (N,) -> (float, float).
 
     With the error e_i = w x_i + b - y_i: dL/dw = (2/N) sum e_i x_i, dL/db = (2/N) sum e_i.
+    Raises ValueError unless x and y are 1-d arrays of the same length N >= 1.
     """
     x, y = _data(x, y)
     # YOUR CODE HERE
@@ -55,7 +62,10 @@ def gradients(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, 
 
 
 def gd_step(x: np.ndarray, y: np.ndarray, w: float, b: float, lr: float) -> tuple[float, float]:
-    """One gradient-descent step: returns the new (w, b)."""
+    """One gradient-descent step: returns the new (w - lr dL/dw, b - lr dL/db) as two floats.
+
+    Raises ValueError for x, y that :func:`gradients` refuses.
+    """
     # YOUR CODE HERE
     raise NotImplementedError("not started: gd_step")
 
@@ -68,6 +78,7 @@ def fit(
     Returns (w, b, history) with history: (steps + 1,), the loss before each step and after the
     last. If the loss becomes inf or NaN, raise TrainingDiverged with a message that names the
     step and the learning rate, e.g. "loss became inf at step 12 with learning rate 0.5".
+    Raises ValueError for steps < 0 and for x, y that :func:`squared_loss` refuses.
     """
     x, y = _data(x, y)
     if steps < 0:
@@ -80,7 +91,10 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Shift and scale x to mean 0 and standard deviation 1.
 
     x: (N,) -> (z: (N,), mean: float, std: float) with z = (x - mean) / std, std the population
-    standard deviation (divide by N, numpy's default). Raises ValueError when every x is equal.
+    standard deviation (divide by N, numpy's default). Raises ValueError for N = 0 and when every
+    x is equal. Equal values do not always give a std of exactly 0 (np.full(3, 0.1).std() is
+    1.4e-17, round-off), so compare the std with the data's scale: treat std <= 1e-12 * max|x|
+    as zero.
     """
     x = as_float_array(x, "x", ndim=1)
     # YOUR CODE HERE
@@ -92,7 +106,7 @@ def critical_learning_rate(x: np.ndarray) -> float:
 
     x: (N,) -> float. The loss is a quadratic in (w, b) with Hessian
     H = (2/N) [[sum x^2, sum x], [sum x, N]]; gradient descent diverges once lr > 2 / lambda_max(H).
-    On a single point this is 1 / (x^2 + 1).
+    On a single point this is 1 / (x^2 + 1). Raises ValueError for an empty x (N = 0).
     """
     x = as_float_array(x, "x", ndim=1)
     # YOUR CODE HERE

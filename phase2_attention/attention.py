@@ -56,6 +56,8 @@ def attention_loops(q, k, v, mask=None) -> np.ndarray:
     weights with phase 0's softmax; then o_i = sum_j a_ij v_j, again with a loop over j.
     A query row with every key masked gives o_i = 0 (do not call softmax on an all -inf row).
     No ``@`` across positions here: that is the vectorised version's job.
+    Raises ValueError when q, k, v do not fit together (check_qkv), and when the mask is not bool
+    or does not broadcast to (..., Tq, Tk) without making it bigger (apply_mask refuses both).
     """
     q, k, v = check_qkv(q, k, v)
     # YOUR CODE HERE
@@ -72,6 +74,8 @@ def attention(q, k, v, mask=None) -> tuple[np.ndarray, dict]:
       "q", "k", "v": the inputs as float64; "weights": (..., Tq, Tk) the attention weights
       (each row sums to 1, or is all 0 for a fully masked row); "scale": 1 / sqrt(d_k).
     Use ``np.swapaxes(k, -1, -2)`` for k^T so any number of leading axes works.
+    Raises ValueError as :func:`attention_loops` does (shapes that do not fit, a mask that is not
+    bool or does not broadcast to (..., Tq, Tk)).
     """
     q, k, v = check_qkv(q, k, v)
     # YOUR CODE HERE

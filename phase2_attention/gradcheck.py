@@ -12,6 +12,10 @@ gradient is exactly zero whatever the inputs: the key bias bk (adding the same v
 adds the same number to every score of a row, and softmax ignores that). Its relative error is
 finite-difference noise divided by noise, so :func:`compare` also passes two gradients that are
 both zero up to noise (largest |analytic - numeric| at most 1e-7).
+
+A check is only worth something if it can fail. Every check takes an optional ``analytic``: the
+gradients to check instead of the ones the backward pass returns (a dict with the same keys as the
+check's result). Hand it a deliberately wrong gradient and the report must say "failed".
 """
 
 from __future__ import annotations
@@ -50,26 +54,50 @@ def _upstream(shape: tuple, dout, seed: int) -> np.ndarray:
     return dout
 
 
-def check_attention(q, k, v, mask=None, dout=None, seed: int = 0) -> dict:
+def _given(analytic: dict, inputs: dict) -> dict:
+    """Given: the gradients handed to a check instead of the backward pass's, as float64 arrays.
+
+    analytic: a dict with exactly the keys of ``inputs``, each entry shaped like its input, or a
+    ValueError naming the key that is missing, unexpected or of the wrong shape.
+    """
+    if not isinstance(analytic, dict) or set(analytic) != set(inputs):
+        got = sorted(analytic) if isinstance(analytic, dict) else type(analytic).__name__
+        raise ValueError(f"analytic: expected a dict with the keys {sorted(inputs)}, got {got}")
+    checked = {}
+    for name, x in inputs.items():
+        grad = np.asarray(analytic[name], dtype=np.float64)
+        if grad.shape != np.shape(x):
+            raise ValueError(f"analytic[{name!r}]: expected the shape of {name} {np.shape(x)}, got {grad.shape}")
+        checked[name] = grad
+    return checked
+
+
+def check_attention(q, k, v, mask=None, dout=None, seed: int = 0, analytic=None) -> dict:
     """Check attention_backward against central differences of attention, for q, k and v.
 
     q: (..., Tq, d_k), k: (..., Tk, d_k), v: (..., Tk, d_v), mask: as in attention, dout: None or
-    (..., Tq, d_v), the upstream gradient (None: drawn from N(0, 1) with ``seed``)
+    (..., Tq, d_v), the upstream gradient (None: drawn from N(0, 1) with ``seed``, see _upstream),
+    analytic: None (check what attention_backward(dout, cache) returns) or {"q": dq, "k": dk,
+    "v": dv}, gradients to check instead (see _given)
     -> {"q": report, "k": report, "v": report}, reports from :func:`compare`.
     The numerical side differentiates L(x) = sum(attention(..., x, ...)[0] * dout) with phase 0's
-    ``numerical_gradient``.
+    ``numerical_gradient`` (its default eps). Raises ValueError when dout is not shaped like the
+    output, and (from _given) when analytic lacks a key or an entry is not shaped like its input.
     """
     q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
     # YOUR CODE HERE
     raise NotImplementedError("not started: check_attention")
 
 
-def check_multi_head_attention(x_q, x_kv, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0) -> dict:
+def check_multi_head_attention(x_q, x_kv, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0,
+                                analytic=None) -> dict:
     """Check multi_head_attention_backward for both inputs and every weight and bias.
 
     x_q: (B, Tq, d_model), x_kv: (B, Tk, d_model), params and mask as in multi_head_attention,
-    dout: None or (B, Tq, d_model) -> {"x_q": report, "x_kv": report, "wq": report, "bq": report,
-    ..., "bo": report}: eleven reports, x_kv and x_q treated as two separate inputs.
+    dout: None or (B, Tq, d_model), seed as in :func:`check_attention`, analytic: None or a dict
+    {"x_q": dx_q, "x_kv": dx_kv, "wq": ..., "bo": ...} of gradients to check instead
+    -> {"x_q": report, "x_kv": report, "wq": report, "bq": report, ..., "bo": report}: ten
+    reports, x_kv and x_q treated as two separate inputs. Raises ValueError as check_attention does.
     """
     x_q, x_kv = np.asarray(x_q, dtype=np.float64), np.asarray(x_kv, dtype=np.float64)
     params = {name: np.asarray(params[name], dtype=np.float64) for name in PARAM_NAMES}
@@ -77,11 +105,13 @@ def check_multi_head_attention(x_q, x_kv, params: dict, n_heads: int, mask=None,
     raise NotImplementedError("not started: check_multi_head_attention")
 
 
-def check_self_attention(x, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0) -> dict:
+def check_self_attention(x, params: dict, n_heads: int, mask=None, dout=None, seed: int = 0, analytic=None) -> dict:
     """Check the gradient of self-attention's one input: dx = dx_q + dx_kv when x_q = x_kv = x.
 
-    x: (B, T, d_model), params and mask as in multi_head_attention, dout: None or (B, T, d_model)
-    -> {"x": report}. The numerical side nudges x in both roles at once.
+    x: (B, T, d_model), params and mask as in multi_head_attention, dout: None or (B, T, d_model),
+    seed as in :func:`check_attention`, analytic: None or {"x": dx}, a gradient to check instead
+    -> {"x": report}. The numerical side nudges x in both roles at once. Raises ValueError as
+    check_attention does.
     """
     x = np.asarray(x, dtype=np.float64)
     # YOUR CODE HERE

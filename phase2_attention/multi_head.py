@@ -123,8 +123,10 @@ def multi_head_attention(x_q, x_kv, params: dict, n_heads: int, mask=None) -> tu
     cache: a dict with "x_q", "x_kv", "params", "n_heads", "concat" (B, Tq, d_model) the merged
     heads before the output projection, "attention" the cache of the per-head attention call, and
     "weights" (B, H, Tq, Tk) the attention weights of every head.
-    Raises ValueError naming the shapes when x_q and x_kv disagree in batch or width, when a
-    parameter has the wrong shape, and naming both numbers when n_heads does not divide d_model.
+    Raises ValueError naming the shapes when x_q or x_kv is not 3-d, when they disagree in batch
+    or width, when a parameter has the wrong shape, and naming both numbers when n_heads does not
+    divide d_model; a ValueError too when the mask is not bool or does not fit the scores
+    (see apply_mask).
     """
     x_q = as_float_array(x_q, "x_q")
     x_kv = as_float_array(x_kv, "x_kv")

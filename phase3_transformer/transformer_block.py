@@ -57,6 +57,7 @@ def layer_norm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.
     dout: (..., D), cache from layer_norm -> (dx: (..., D), dgamma: (D,), dbeta: (D,)).
     With g = dout * gamma, per token: dx = inv_std * (g - mean(g) - xhat * mean(g * xhat)),
     the means taken over the D features. dgamma and dbeta sum over every token of the batch.
+    Raises ValueError when dout's shape is not x's shape.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE
@@ -98,6 +99,7 @@ def feed_forward_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, di
     dout: (..., D), cache from feed_forward -> (dx: (..., D), grads) with grads =
     {"w1": (D, F), "b1": (F,), "w2": (F, D), "b2": (D,)}, each summed over every token.
     ReLU passes the gradient where h > 0; for GELU differentiate the formula above.
+    Raises ValueError when dout's shape is not x's shape.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE
@@ -130,7 +132,8 @@ def transformer_block(
     pre-norm: h = x + MHA(LN1(x)), out = h + FFN(LN2(h)).
     causal=True masks attention with phase 2's causal_mask(T), so position t sees positions <= t.
     cache: a dict of the sub-caches ("attn", "ln1", "ffn", "ln2"), kept for a backward pass.
-    Raises ValueError unless x is 3-d with D equal to the size of the parameters.
+    Raises ValueError unless x is 3-d with D equal to the size of the parameters, for an unknown
+    activation (see feed_forward) and when n_heads does not divide D.
     """
     x = as_float_array(x, "x")
     # YOUR CODE HERE

@@ -88,7 +88,11 @@ def sample_pairs(probs: np.ndarray, n_pairs: int, seed) -> tuple[np.ndarray, np.
     Returns (first: (n_pairs,) int64, second: (n_pairs,) int64) with first[n] != second[n].
     Draw first and second independently from probs, then draw again (both) for every pair whose
     two items are the same, until none is; a labeller gains nothing from comparing an item with
-    itself. Raises ValueError for n_pairs < 1 or probs that put all their mass on one item.
+    itself. Exactly: with rng = np.random.default_rng(seed), first = rng.choice(K, size=n_pairs,
+    p=probs), then second the same way; then, while some pairs are equal (a boolean mask
+    ``same``, c = same.sum()), first[same] = rng.choice(K, size=c, p=probs), then second[same]
+    the same way. Raises ValueError for n_pairs < 1, probs that are not a probability vector
+    over at least 2 items, or probs that put all their mass on one item.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: sample_pairs")
@@ -105,7 +109,8 @@ def bradley_terry_choices(
     Returns (chosen: (N,) int64, rejected: (N,) int64): for every pair, the item chosen and the other one.
     Draw one uniform number per pair, u_n < P_n meaning "first chosen". Compute the sigmoid
     without overflow: a utility gap of 1000 is a sure choice, not a NaN.
-    Raises ValueError for noise <= 0, or first and second of different shapes or out of range.
+    Raises ValueError for noise <= 0, or first and second that are not 1-d integer arrays of the
+    same shape with entries in [0, K). N = 0 pairs is allowed (two empty arrays come back).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: bradley_terry_choices")

@@ -27,7 +27,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     p, q: (N, C) probability rows -> (N,), every entry >= 0. An entry with p = 0 adds 0 (the limit
     of p log p), whatever q is; p > 0 where q = 0 gives inf. KL is not symmetric: KL(p || q) and
     KL(q || p) differ, and the order matters.
-    Raises ValueError when the shapes differ or a row is not a probability vector (entries >= 0, sum 1).
+    Raises ValueError when the shapes differ, when p and q are not 2-d, or when a row of either is
+    not a probability vector (entries >= 0, summing to 1).
     """
     p = as_float_array(p, "p")
     q = as_float_array(q, "q")
@@ -45,6 +46,8 @@ def distillation_kl(
         d value / d s = (q - p) / (N T),   q = softmax(s / T), p = softmax(t / T).
     Compute the KL from log-softmaxes (log p - log q), never log(softmax): at T = 0.5 a teacher
     logit gap of 400 underflows p to 0, and log 0 is -inf. The teacher gets no gradient: it is fixed.
+    Raises ValueError when the two logits differ in shape or are not (N, C) with C >= 1, and for a
+    temperature that is not a positive number.
     """
     student_logits = _check_logits(student_logits, "student_logits")
     teacher_logits = _check_logits(teacher_logits, "teacher_logits")
@@ -62,7 +65,8 @@ def distillation_loss(
         loss = alpha T^2 distillation_kl(s, t, T) + (1 - alpha) cross_entropy(s, labels)
     Returns (loss: float, dstudent: (N, C)). The cross-entropy is Phase 1's softmax_cross_entropy
     (at T = 1). alpha = 1 learns from the teacher alone, alpha = 0 from the labels alone.
-    Raises ValueError for alpha outside [0, 1] and for labels that do not fit (see Phase 1).
+    Raises ValueError for alpha outside [0, 1], for labels that do not fit (see Phase 1), and where
+    distillation_kl does (logits of different shapes, a temperature that is not a positive number).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: distillation_loss")

@@ -38,7 +38,8 @@ def softmax_t(logits: np.ndarray, temperature: float) -> np.ndarray:
 
     logits: (N, C), temperature > 0 -> (N, C) probabilities, each row summing to 1.
     Phase 0's softmax does the numerics (it shifts by the maximum: logits of 1000 at T = 0.1 are fine).
-    Raises ValueError for a temperature that is not a positive number (0, -1, inf, nan).
+    Raises ValueError for a temperature that is not a positive number (0, -1, inf, nan), and for
+    logits that are not (N, C) with C >= 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: softmax_t")
@@ -48,6 +49,8 @@ def log_softmax_t(logits: np.ndarray, temperature: float) -> np.ndarray:
     """log softmax(logits / temperature), row by row, without the log of an underflowed 0.
 
     logits: (N, C), temperature > 0 -> (N, C), every entry <= 0.
+    Raises ValueError like softmax_t: for a temperature that is not a positive number, and for
+    logits that are not (N, C) with C >= 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: log_softmax_t")
@@ -59,6 +62,8 @@ def soft_targets(teacher_params: dict, x: np.ndarray, temperature: float, activa
     teacher_params: an MLP's parameters (Phase 1's dict W1, b1, ...); x: (N, D_0);
     temperature > 0 -> (N, C) probabilities, C the teacher's number of outputs.
     The teacher is fixed: this is a forward pass only, never a gradient step on the teacher.
+    Raises ValueError for a temperature that is not a positive number, and as Phase 1's mlp_forward
+    does (an unknown activation, x that does not fit the teacher).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: soft_targets")

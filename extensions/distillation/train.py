@@ -33,7 +33,8 @@ def student_loss_and_grads(
     With a teacher: distillation_loss(scores, teacher_logits, labels, temperature, alpha);
     without: Phase 1's softmax_cross_entropy(scores, labels) (temperature and alpha unused).
     Returns (loss: float, grads: dict with the keys and shapes of params).
-    Raises ValueError when teacher_logits is not (N, C) like the student's scores.
+    Raises ValueError when teacher_logits is not (N, C) like the student's scores, and for labels
+    that do not fit (see Phase 1).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: student_loss_and_grads")
@@ -61,6 +62,7 @@ def train_student(
     teacher, so the two students differ only in what they learned from.
     Returns {"params": the trained params, "history": (epochs,) float64, the loss of each epoch
     before its update}.
+    Raises ValueError when x does not fit layer_sizes[0], and for labels y that do not fit.
     """
     x = as_float_array(x, "x", ndim=2)
     # YOUR CODE HERE

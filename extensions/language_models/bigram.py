@@ -52,7 +52,10 @@ def _check_probs(probs) -> np.ndarray:
 
 
 def char_tokens(text: str) -> list[str]:
-    """The characters of ``text``, in order: "ab c" -> ["a", "b", " ", "c"]."""
+    """The characters of ``text``, in order: "ab c" -> ["a", "b", " ", "c"].
+
+    Every character counts, spaces and newlines too. Raises ValueError when text is not a str.
+    """
     # YOUR CODE HERE
     raise NotImplementedError("not started: char_tokens")
 
@@ -60,10 +63,12 @@ def char_tokens(text: str) -> list[str]:
 def word_tokens(text: str) -> list[str]:
     """Words and punctuation marks of a normalised text, in order; spaces are dropped.
 
-    A word is a run of letters, digits and underscores, with an optional apostrophe part
-    ("don't", "python's"); every other non-space character is a token of its own:
+    A word is a run of letters, digits and underscores, with an optional apostrophe part: one
+    apostrophe followed by letters ("don't", "python's"); every other non-space character is a
+    token of its own:
     'the "if" statement, isn\\'t it.' -> ['the', '"', 'if', '"', 'statement', ',', "isn't", 'it', '.']
     Hint: one regular expression with two alternatives, re.findall.
+    Raises ValueError when text is not a str.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: word_tokens")
@@ -74,21 +79,27 @@ def build_vocab(tokens: list[str], min_count: int = 1) -> list[str]:
 
     tokens: list of str -> list of str, position = id. id 0 is always ``<unk>``; the rest are in
     Python's sorted order, so the same tokens always give the same ids. Raises ValueError for no
-    tokens or min_count < 1.
+    tokens, or a min_count that is not an integer >= 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: build_vocab")
 
 
 def encode(tokens: list[str], vocab: list[str]) -> np.ndarray:
-    """Token strings -> ids: (N,) int64, with every token not in ``vocab`` mapped to 0 (``<unk>``)."""
+    """Token strings -> ids: (N,) int64, with every token not in ``vocab`` mapped to 0 (``<unk>``).
+
+    No tokens give an empty int64 array. Raises ValueError for a vocab whose id 0 is not ``<unk>``.
+    """
     # YOUR CODE HERE
     raise NotImplementedError("not started: encode")
 
 
 def decode(ids: np.ndarray, vocab: list[str]) -> list[str]:
     """Ids: (N,) integers in [0, len(vocab)) -> the token strings. ''.join(...) for characters,
-    ' '.join(...) for words."""
+    ' '.join(...) for words.
+
+    Raises ValueError for ids that are not a 1-d array of integers, or outside [0, len(vocab)).
+    """
     # YOUR CODE HERE
     raise NotImplementedError("not started: decode")
 
@@ -100,7 +111,9 @@ def bigram_counts(ids: np.ndarray, vocab_size: int) -> np.ndarray:
     """The table of pair counts: counts[a, b] = number of positions t with ids[t] = a, ids[t+1] = b.
 
     ids: (N,) integers in [0, vocab_size) -> counts: (vocab_size, vocab_size) int64, summing to
-    N - 1. Rows are the previous token, columns the next. Raises ValueError for ids out of range.
+    N - 1 (0 for no ids). Rows are the previous token, columns the next. Raises ValueError for a
+    vocab_size that is not an integer >= 1, and for ids that are not a 1-d integer array or are
+    out of range.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: bigram_counts")
@@ -112,7 +125,8 @@ def bigram_probs(counts: np.ndarray, k: float = 1.0) -> np.ndarray:
     counts: (V, V) non-negative -> probs: (V, V) float64, probs[a, b] = (counts[a, b] + k) /
     (counts[a].sum() + k V); every row sums to 1, a row never seen is uniform. k must be > 0
     (k -> 0 approaches the maximum-likelihood counts / counts.sum(axis=1); k -> inf the uniform
-    1 / V). Raises ValueError for k <= 0, negative counts or a non-square table.
+    1 / V). Raises ValueError for k <= 0, negative counts, or a table that is not a non-empty
+    square (V, V).
     """
     counts = as_float_array(counts, "counts", ndim=2)
     # YOUR CODE HERE
@@ -129,7 +143,8 @@ def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
     drawn from probs[previous id]. All randomness from ``np.random.default_rng(seed)``: the same
     seed gives the same ids, different seeds (almost always) different ones. Any correct way to
     draw is accepted (``rng.choice(V, p=row)``, or one uniform per step and the row's cumulative
-    sum). Raises ValueError for a start outside [0, V) or length < 1.
+    sum). Raises ValueError for a probs that is not a non-empty square (V, V) table, a start
+    outside [0, V) or length < 1.
     """
     probs = _check_probs(probs)
     # YOUR CODE HERE
@@ -144,8 +159,9 @@ def cross_entropy(probs: np.ndarray, ids: np.ndarray) -> float:
 
     probs: (V, V), ids: (N,) with N >= 2 -> float,
         - (1 / (N - 1)) sum_{t=1}^{N-1} log probs[ids[t-1], ids[t]].
-    The first token has no predecessor and is not scored. Raises ValueError for fewer than 2 ids
-    or ids out of range.
+    The first token has no predecessor and is not scored; a scored pair of probability 0 gives
+    inf. Raises ValueError for a probs that is not a non-empty square (V, V) table, and for ids
+    that are not a 1-d integer array, are fewer than 2 or out of range.
     """
     probs = _check_probs(probs)
     # YOUR CODE HERE
@@ -154,7 +170,8 @@ def cross_entropy(probs: np.ndarray, ids: np.ndarray) -> float:
 
 def perplexity(probs: np.ndarray, ids: np.ndarray) -> float:
     """exp(cross_entropy(probs, ids)): the number of equally likely choices the model is as unsure
-    as, on average. A uniform model over V tokens has perplexity V."""
+    as, on average. A uniform model over V tokens has perplexity V. Raises ValueError for what
+    :func:`cross_entropy` refuses."""
     # YOUR CODE HERE
     raise NotImplementedError("not started: perplexity")
 
@@ -171,6 +188,9 @@ def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.nda
     Row a of dlogits sums (softmax(logits[a]) - onehot(next)) / N over the positions whose previous
     token is a: a row that occurs twice gets two contributions (np.add.at, not fancy-index
     assignment). Rows never used get zeros. Compute log-softmax stably (subtract the row maximum).
+    Raises ValueError for logits that are not a non-empty square (V, V) table, for ids that are
+    not 1-d integer arrays in [0, V) or are empty, and for prev_ids and next_ids of different
+    lengths.
     """
     logits = as_float_array(logits, "logits", ndim=2)
     # YOUR CODE HERE
@@ -186,7 +206,8 @@ def fit_logit_bigram(
     prev_ids, next_ids: (N,) -> (logits: (vocab_size, vocab_size), history: (steps + 1,)), history
     holding the loss before each step and after the last. softmax(logits[a]) then approaches
     counts[a] / counts[a].sum() for every row a seen in the data: learning finds the counts.
-    Raises ValueError for steps < 0 or lr <= 0.
+    Raises ValueError for a vocab_size that is not an integer >= 1, a steps that is not an
+    integer >= 0, lr <= 0, and for ids that :func:`logit_bigram_loss` refuses.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: fit_logit_bigram")

@@ -58,7 +58,8 @@ def ngram_counts(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     ids: (N,) integers -> (grams: (K, n) int64 in lexicographic order of rows, counts: (K,) int64),
     counts summing to N - n + 1. Fewer than n ids give K = 0: shapes (0, n) and (0,).
-    Raises ValueError for n < 1.
+    Raises ValueError for an n that is not an integer >= 1, and for ids that are not a 1-d
+    integer array.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: ngram_counts")
@@ -67,8 +68,8 @@ def ngram_counts(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def fit_ngram(ids: np.ndarray, n: int, vocab_size: int, k: float = 1.0) -> dict:
     """The n-gram model of the training ``ids``: {"n", "vocab_size", "k", "grams", "counts"}.
 
-    ids: (N,) in [0, vocab_size), N >= n. Raises ValueError for n < 1, k <= 0, ids out of range or
-    a training text shorter than n (an empty corpus).
+    ids: (N,) in [0, vocab_size), N >= n. Raises ValueError for n < 1, a vocab_size that is not an
+    integer >= 1, k <= 0, ids out of range or a training text shorter than n (an empty corpus).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: fit_ngram")
@@ -81,7 +82,7 @@ def next_token_probs(model: dict, context: np.ndarray) -> np.ndarray:
     """P(w | context) for every w: (V,) float64 summing to 1.
 
     context: (n - 1,) the previous ids, oldest first (an empty array for n = 1). Raises ValueError
-    for a context of the wrong length.
+    for a context of the wrong length or with ids outside [0, V).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: next_token_probs")
@@ -90,14 +91,16 @@ def next_token_probs(model: dict, context: np.ndarray) -> np.ndarray:
 def ngram_log_probs(model: dict, ids: np.ndarray) -> np.ndarray:
     """log P(ids[t] | ids[t-n+1 : t]) for t = n-1, ..., N-1: (N - n + 1,) float64, in nats.
 
-    The first n - 1 ids only serve as context. Raises ValueError for fewer than n ids.
+    The first n - 1 ids only serve as context. Raises ValueError for fewer than n ids, or ids
+    outside [0, V).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: ngram_log_probs")
 
 
 def ngram_cross_entropy(model: dict, ids: np.ndarray) -> float:
-    """Mean of -ngram_log_probs(model, ids): nats per predicted token."""
+    """Mean of -ngram_log_probs(model, ids): nats per predicted token. Raises ValueError for what
+    :func:`ngram_log_probs` refuses."""
     # YOUR CODE HERE
     raise NotImplementedError("not started: ngram_cross_entropy")
 
@@ -106,8 +109,9 @@ def ngram_sample(model: dict, prompt: np.ndarray, length: int, seed: int) -> np.
     """Continue ``prompt`` (at least n - 1 ids) until the result holds ``length`` ids.
 
     -> (length,) int64 starting with the prompt; each new id drawn from next_token_probs of the
-    last n - 1 ids, with all randomness from ``np.random.default_rng(seed)``. Raises ValueError for
-    a prompt shorter than n - 1 or longer than length.
+    last n - 1 ids, with all randomness from ``np.random.default_rng(seed)`` (any correct way to
+    draw from those probabilities is accepted). Raises ValueError for a prompt shorter than n - 1
+    or longer than length, or with ids outside [0, V).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: ngram_sample")

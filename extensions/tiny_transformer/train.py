@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from phase0_math.arrays import shape_str
 from tiny_transformer.adam import adam_step, clip_by_global_norm, global_norm, init_adam
-from tiny_transformer.model import check_config, init_model, make_config, model_forward, next_token_loss
+from tiny_transformer.model import check_config, check_ids, init_model, make_config, model_forward, next_token_loss
 from tiny_transformer.tasks import copy_accuracy, held_out_cross_entropy, load_corpus, make_batch
 from tiny_transformer.trees import flatten, unflatten
 
@@ -59,33 +60,9 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 0) -> float:
     return lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
 
-class ProgressBar:
-    """Given: a one-line text progress bar, redrawn in place with ``\\r``.
-
-    Works without a terminal too (a log file, a notebook, CI): the line is only redrawn, never
-    scrolled, and a final newline ends it. ``update`` redraws at most every ``every`` seconds.
-    """
-
-    def __init__(self, total: int, stream=None, width: int = 24, every: float = 0.1):
-        self.total, self.stream, self.width, self.every = max(1, int(total)), stream or sys.stderr, width, every
-        self.started = time.perf_counter()
-        self.last = -1.0
-
-    def update(self, done: int, **values: float) -> None:
-        now = time.perf_counter()
-        if now - self.last < self.every and done < self.total:
-            return
-        self.last = now
-        filled = int(self.width * done / self.total)
-        rate = done / max(now - self.started, 1e-9)
-        shown = " ".join(f"{k} {v:.4g}" for k, v in values.items())
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} "
-                          f"{shown} {rate:.0f} steps/s ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+def progress_bar(total: int) -> tqdm:
+    """Given: a progress bar on stderr (tqdm), showing the step's loss and gradient norm."""
+    return tqdm(total=int(total), unit="step", file=sys.stderr, dynamic_ncols=True, mininterval=0.1)
 
 
 # -- A.8 one step and the loop --------------------------------------------------------------------
@@ -101,6 +78,7 @@ def train_step(
     ``init_adam``; max_norm: clip the gradient to this global norm (None: no clipping) ->
     (new_params, new_state, loss: float, grad_norm: float), loss and grad_norm measured *before*
     the update (grad_norm before clipping). Pure: params and state are not modified.
+    Raises ValueError where adam_step or clip_by_global_norm do (lr <= 0, max_norm <= 0).
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: train_step")
@@ -113,13 +91,13 @@ def train(
     """Train the model on a task for ``steps`` steps -> (params, state, history).
 
     config from make_config; task as ``tasks.make_batch`` takes it (copy or corpus windows of
-    config["context"] tokens). Seeds: ``rng = np.random.default_rng(seed)``; the initial
-    parameters come from ``init_model(config, int(rng.integers(2**31)))`` (unless ``params`` is
-    given: training continues from it, with ``state`` or a fresh Adam state), then batch i from
-    ``make_batch(task, batch_size, config["context"], int(rng.integers(2**31)))``. Step i uses
+    config["context"] tokens). Seeds: ``rng = np.random.default_rng(seed)``; its first draw
+    ``int(rng.integers(2**31))`` is the seed of ``init_model`` (drawn even when ``params`` is
+    given: training then continues from ``params``, with ``state`` or a fresh Adam state), then
+    batch i comes from ``make_batch(task, batch_size, config["context"], int(rng.integers(2**31)))``. Step i uses
     the rate ``learning_rate(i, steps, lr, warmup)``. history = {"loss": (steps,), "grad_norm":
     (steps,), "lr": (steps,)}, each step's values as train_step returns them. progress=True draws
-    a :class:`ProgressBar` on stderr. The same arguments give the same parameters.
+    a tqdm progress bar on stderr. The same arguments give the same parameters.
     Raises ValueError for steps < 0.
     """
     config = check_config(config)
@@ -137,7 +115,7 @@ def save_checkpoint(path: str, params: dict, config: dict, state: dict | None = 
     leaf of ``trees.flatten(params)``, and with a state "adam.m.<path>", "adam.v.<path>" and
     "adam.t". Only arrays of numbers and strings: it loads with ``allow_pickle=False``, so opening
     a checkpoint can never run code. Creates the parent directory. A path without the .npz suffix
-    gets it (as numpy would).
+    gets it (as numpy would). Raises ValueError for a config make_config refuses.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: save_checkpoint")
@@ -175,7 +153,8 @@ def sample(
     ``rng = np.random.default_rng(seed)`` (one u per token) and take the first token whose
     cumulative probability exceeds u (``np.searchsorted(np.cumsum(p), u, side="right")``).
     temperature 0 means greedy: the argmax, no randomness. Same seed, same text.
-    Raises ValueError for an empty prompt, length < 0 or temperature < 0.
+    Raises ValueError for a prompt that is not a non-empty 1-d integer array of ids in [0, V),
+    length < 0 or temperature < 0.
     """
     config = check_config(config)
     # YOUR CODE HERE
@@ -200,7 +179,7 @@ def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, ch
     state = init_adam(params)
     losses, norms = [], []
     trained, cpu, steps_to_100, seconds_to_100 = 0.0, 0.0, None, None
-    bar = ProgressBar(steps) if progress else None
+    bar = progress_bar(steps) if progress else None
     done = 0
     while done < steps:
         chunk = min(check_every, steps - done)
@@ -215,7 +194,8 @@ def copy_run(seed: int = 0, steps: int | None = None, progress: bool = False, ch
             losses.append(loss)
             norms.append(norm)
             if bar is not None:
-                bar.update(i + 1, loss=loss, grad_norm=norm)
+                bar.set_postfix(loss=f"{loss:.4g}", grad_norm=f"{norm:.3g}", refresh=False)
+                bar.update()
         done += chunk
         if steps_to_100 is None and copy_accuracy(params, config, c["n_tokens"], 256, seed + 10_000) == 1.0:
             steps_to_100, seconds_to_100 = done, trained

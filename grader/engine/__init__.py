@@ -7,6 +7,6 @@ checks every test file uses (:mod:`.testing`), the pytest plugin that turns fail
 verdicts (:mod:`.pytest_plugin`), grading itself (:mod:`.grade`) and the progress table
 (:mod:`.report`).
 
-Imports: the standard library, numpy, pytest and its own modules only. Nothing here imports
+Imports: the standard library, numpy, pytest, hypothesis and its own modules only. Nothing here imports
 ``grader.learner``, ``grader.classroom`` or ``grader.authoring``; they all build on this package.
 """

@@ -312,6 +312,15 @@ class RemoteFunction:
         }
         return self._worker.request(request, f"{self._module}.{self.__name__}", self._timeout)
 
+    def outcomes(self, calls: list[tuple[tuple, dict]]) -> list[dict]:
+        """Many calls in one round trip, each answered ``{"ok": True, "value": ...}`` or
+        ``{"ok": False, "error": {"type", "base", "message", "where"}}`` (differential tests)."""
+        request = {
+            "op": "outcomes", "module": self._module, "name": self.__name__,
+            "calls": [[list(a), k] for a, k in calls],
+        }
+        return self._worker.request(request, f"{self._module}.{self.__name__}", self._timeout)
+
 
 class RemoteModule:
     """Stands in for a target's module; attribute access gives :class:`RemoteFunction` objects."""

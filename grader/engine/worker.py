@@ -5,7 +5,7 @@ with resource limits. ``-I`` keeps the grader, the current directory and PYTHONP
 import path; the only course code importable here is the target's. Nothing decided here counts:
 results go back to the trusted parent as plain data and are judged there.
 
-Requests are ``{"op": "import" | "call" | "map", ...}``; each reply is ``{"ok": True, "value": ...}``
+Requests are ``{"op": "import" | "call" | "map" | "outcomes", ...}``; each reply is ``{"ok": True, "value": ...}``
 or ``{"ok": False, "error": {...}}`` describing the exception, its builtin base class and where in
 the target it was raised.
 """
@@ -93,6 +93,17 @@ def main(target_dir):
             message = f"the code called sys.exit({exc.code!r})"
         return {"type": type(exc).__name__, "base": builtin_base, "message": message[:2000], "where": where}
 
+    def checked_call(function, name, args, kwargs):
+        before = _array_copies(args, kwargs)
+        value = function(*args, **kwargs)
+        changed = [label for label, (array, copy) in before.items() if not _same(array, copy)]
+        if changed:
+            raise _InputModified(
+                f"{name} modified its input {', '.join(changed)}; course functions must not "
+                "change their arguments (work on a copy: x = x.copy(), or build a new array)"
+            )
+        return value
+
     def run(request):
         op = request["op"]
         module = importlib.import_module(request["module"])
@@ -100,18 +111,19 @@ def main(target_dir):
             return {"file": os.path.realpath(module.__file__)}
         function = getattr(module, request["name"])
         if op == "call":
-            args, kwargs = request["args"], request["kwargs"]
-            before = _array_copies(args, kwargs)
-            value = function(*args, **kwargs)
-            changed = [name for name, (array, copy) in before.items() if not _same(array, copy)]
-            if changed:
-                raise _InputModified(
-                    f"{request['name']} modified its input {', '.join(changed)}; course functions must not "
-                    "change their arguments (work on a copy: x = x.copy(), or build a new array)"
-                )
-            return value
+            return checked_call(function, request["name"], request["args"], request["kwargs"])
         if op == "map":
             return [function(*args, **kwargs) for args, kwargs in request["calls"]]
+        if op == "outcomes":  # many calls, each with its own result or exception (differential tests)
+            results = []
+            for args, kwargs in request["calls"]:
+                try:
+                    results.append({"ok": True, "value": checked_call(function, request["name"], args, kwargs)})
+                except (KeyboardInterrupt, SystemExit, MemoryError):
+                    raise
+                except Exception as exc:  # the student's exception is part of the outcome
+                    results.append({"ok": False, "error": describe(exc)})
+            return results
         raise ValueError(f"unknown op {op!r}")
 
     while True:

@@ -43,7 +43,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """max |a - n| / max(1e-8, max(|a| + |n|)) over all entries: 0 when equal, about 1 when unrelated.
 
     analytic, numeric: same shape -> float. The 1e-8 floor keeps two all-zero gradients at 0
-    instead of 0 / 0.
+    instead of 0 / 0. Two empty arrays give 0.0. Raises ValueError when the shapes differ.
     """
     analytic = as_float_array(analytic, "analytic")
     numeric = as_float_array(numeric, "numeric")
@@ -70,6 +70,8 @@ def check_gradient(
       "worst_index": tuple of ints, where |analytic - numeric| is largest;
       "analytic", "numeric": floats, the two gradients at that index;
       "passed": bool, rel_error <= threshold.
+    ``eps`` is the step of the central differences (passed on to numerical_gradient).
+    Raises ValueError when analytic's shape differs from x's.
     """
     x = as_float_array(x, "x")
     analytic = as_float_array(analytic, "analytic")

@@ -23,7 +23,10 @@ def mse(pred: np.ndarray, target: np.ndarray) -> float:
 
 
 def mse_backward(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """d mse / d pred. pred, target: (...) same shape -> same shape, 2 (pred - target) / size."""
+    """d mse / d pred. pred, target: (...) same shape -> same shape, 2 (pred - target) / size.
+
+    Raises ValueError when the shapes differ, like :func:`mse`.
+    """
     pred = as_float_array(pred, "pred")
     target = as_float_array(target, "target")
     ### BEGIN SOLUTION
@@ -42,7 +45,8 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
 
     logits: (N, C) float, labels: (N,) integers in [0, C) -> float.
     Use log_softmax, never log(softmax(...)): logits of 1000 must give a finite loss.
-    Raises ValueError for labels of the wrong shape, a non-integer dtype or out of range.
+    Raises ValueError for logits that are not 2-d with C >= 1, and for labels of the wrong shape,
+    a non-integer dtype or out of range.
     """
     logits = as_float_array(logits, "logits")
     _check_logits(logits)
@@ -56,7 +60,7 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
 def cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """d cross_entropy / d logits: (softmax(logits) - onehot(labels)) / N.
 
-    logits: (N, C), labels: (N,) -> (N, C).
+    logits: (N, C), labels: (N,) -> (N, C). Raises ValueError for what :func:`cross_entropy` refuses.
     """
     logits = as_float_array(logits, "logits")
     _check_logits(logits)

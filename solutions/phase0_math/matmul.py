@@ -61,6 +61,7 @@ def matmul_backward(dout: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.
 
     dout: (n, m), a: (n, k), b: (k, m) -> (da: (n, k), db: (k, m)).
     You may use ``@`` here. Each gradient has the shape of what it is the gradient of.
+    Raises ValueError unless a and b are 2-d, a's columns equal b's rows and dout has shape (n, m).
     """
     dout = as_float_array(dout, "dout")
     a = as_float_array(a, "a")

@@ -39,7 +39,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def softmax_backward(dout: np.ndarray, probs: np.ndarray, axis: int = -1) -> np.ndarray:
     """Vector-Jacobian product of softmax: dL/dx given dout = dL/dp and the output p = softmax(x).
 
-    dout: (...), probs: (...) same shape -> dx: same shape.
+    dout: (...), probs: (...) same shape -> dx: same shape. Raises ValueError when the shapes differ.
     The Jacobian is dp_i/dx_j = p_i (delta_ij - p_j); never build it: the product with dout
     collapses to p * (dout - sum(dout * p)) along the axis.
     """

@@ -43,6 +43,7 @@ def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """dL/dx of out = sigmoid(x). dout: any shape; cache: out, same shape -> dx: same shape.
 
     sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)) = out (1 - out): from the output, not from x.
+    Raises ValueError when dout and cache differ in shape (never broadcast one against the other).
     """
     dout = as_float_array(dout, "dout")
     out = as_float_array(cache, "cache")
@@ -57,6 +58,7 @@ def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
 
     The gradient flows through where x > 0 and is 0 where x <= 0: at x = 0 exactly we take
     the derivative to be 0 (any value in [0, 1] is a valid subgradient; the course fixes 0).
+    Raises ValueError when dout and cache differ in shape (never broadcast one against the other).
     """
     dout = as_float_array(dout, "dout")
     x = as_float_array(cache, "cache")
@@ -67,7 +69,10 @@ def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
 
 
 def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
-    """dL/dx of out = tanh(x). dout: any shape; cache: out, same shape -> dx = dout (1 - out^2)."""
+    """dL/dx of out = tanh(x). dout: any shape; cache: out, same shape -> dx = dout (1 - out^2).
+
+    Raises ValueError when dout and cache differ in shape (never broadcast one against the other).
+    """
     dout = as_float_array(dout, "dout")
     out = as_float_array(cache, "cache")
     ### BEGIN SOLUTION

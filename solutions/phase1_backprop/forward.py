@@ -42,7 +42,8 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
 
     x: (N, D_in), w: (D_in, D_out), b: (D_out,) -> (out: (N, D_out), cache: (x, w)).
     The cache keeps the input and the weights: the backward pass needs x for dw and w for dx.
-    Raises ValueError naming the shapes when x's columns differ from w's rows, or b is not (D_out,).
+    Raises ValueError naming the shapes when x's columns differ from w's rows, or b is not (D_out,);
+    raises ValueError too when x or w is not 2-d.
     """
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
@@ -118,8 +119,10 @@ def mlp_forward(x: np.ndarray, params: dict, activation: str = "relu") -> tuple[
     Returns (scores: (N, D_L), caches): caches is a list of L tuples, one per layer in order,
     (linear_cache, activation_name, activation_cache); the last layer's is (linear_cache, None, None).
 
-    Raises ValueError for an unknown activation, and when the layers do not chain, naming the
-    layer: "layer 2: W2 has shape (5, 3), so it takes 5 inputs, but layer 1 gives 4 (W1 has shape (2, 4))".
+    Raises ValueError for an unknown activation, for params whose keys are not exactly W1, b1, ...,
+    WL, bL, for x that is not 2-d, for a bias b_l that is not (D_l,), and when the layers do not
+    chain, naming the layer: "layer 2: W2 has shape (5, 3), so it takes 5 inputs, but layer 1 gives
+    4 (W1 has shape (2, 4))"; x whose width does not fit W1 names layer 1.
     Hint: count_layers(params) gives L and checks the keys; ACTIVATION_FORWARD maps a name to its function.
     """
     x = as_float_array(x, "x")

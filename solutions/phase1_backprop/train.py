@@ -103,7 +103,7 @@ def make_spirals(n_per_class: int, n_classes: int = 3, seed: int = 0) -> tuple[n
     spaced values in (0, 1] (t = i / n_per_class, i = 1 ... n_per_class), the point at radius t
     and angle 2 pi (t + k / n_classes) + 0.2 e, e standard normal noise from
     np.random.default_rng(seed), drawn arm by arm: each arm winds once around the origin.
-    Every point lies within radius 1.
+    Every point lies within radius 1. Raises ValueError when n_per_class < 1 or n_classes < 2.
     """
     ### BEGIN SOLUTION
     if n_per_class < 1 or n_classes < 2:
@@ -123,6 +123,7 @@ def accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     """The fraction of rows whose largest score is at the true label.
 
     scores: (N, C), labels: (N,) integers in [0, C) -> float in [0, 1].
+    Raises ValueError for labels of the wrong shape or dtype, or out of range.
     """
     scores = as_float_array(scores, "scores", ndim=2)
     ### BEGIN SOLUTION
@@ -149,6 +150,8 @@ def loss_and_grads(
     loss "mse": the outputs go through a sigmoid, p = sigmoid(scores), and the loss is
         mse_loss(p, onehot(labels)), onehot(labels): (N, D_L) with a 1 at each row's label.
     Returns (loss: float, grads: dict with the keys and shapes of params).
+    Raises ValueError for an unknown loss or activation, and for labels that do not fit (wrong
+    shape or dtype, or out of range), with either loss.
     """
     ### BEGIN SOLUTION
     if loss not in LOSSES:
@@ -189,8 +192,9 @@ def train(
     Returns {"params": the trained params, "history": (epochs,) float64, the loss computed in
     each epoch before its update, "accuracy": float, the training accuracy of the trained params}.
 
-    Raises ValueError when x does not fit the first layer (naming layer 1 and both sizes) and when a
-    label is out of range (naming the label). If the loss becomes inf or NaN, raises TrainingDiverged
+    Raises ValueError when x does not fit the first layer (naming layer 1 and both sizes), when a
+    label is out of range (naming the label), for an unknown loss or activation, and for epochs < 1.
+    If the loss becomes inf or NaN, raises TrainingDiverged
     naming the epoch (counted from 0) and the learning rate, e.g.
     "loss became nan at epoch 3 with learning rate 1e+30: lower the learning rate".
     """

@@ -68,7 +68,8 @@ def embed_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     dout: (B, T, D), cache from :func:`embed` -> dtable: (V, D). Row v of dtable is the sum of
     factor * dout[b, t] over every position with ids[b, t] == v; rows of unused tokens are 0.
     ``dtable[ids] += ...`` does *not* accumulate repeated ids (numpy writes each row once):
-    use ``np.add.at`` or a loop.
+    use ``np.add.at`` or a loop. Raises ValueError when dout is not 3-d with its first two axes
+    the (B, T) of the ids (numpy would broadcast a (1, T, D) dout without a word).
     """
     dout = as_float_array(dout, "dout")
     ### BEGIN SOLUTION

@@ -119,3 +119,96 @@ MUTANTS = [
         "the entropy rate averages the rows' entropies uniformly instead of by the stationary distribution",
     ),
 ]
+
+# Reviewer-style wrong implementations (issue 15): each is caught by the differential contracts of
+# extensions/language_models/tests/hidden (drawn texts and ids, every documented argument,
+# refusals) or by the sampling tests at probabilities that are not certain, most of them by
+# nothing else.
+MUTANTS += [
+    Mutant(
+        "char_tokens_drop_newlines", BIGRAM,
+        "    return list(text)\n",
+        "    return re.findall(\".\", text)\n",
+        "a regular expression's '.' does not match a newline: char_tokens loses every line break",
+    ),
+    Mutant(
+        "word_tokens_keep_runs_of_punctuation_together", BIGRAM,
+        "    return re.findall(r\"[a-z0-9_]+(?:'[a-z]+)?|[^\\sa-z0-9_]\", text.lower())\n",
+        "    return re.findall(r\"[a-z0-9_]+(?:'[a-z]+)?|[^\\sa-z0-9_]+\", text.lower())\n",
+        "'),' stays one token instead of two punctuation marks",
+    ),
+    Mutant(
+        "build_vocab_sorted_ignoring_case", BIGRAM,
+        "    return [UNK] + sorted(t for t, c in counts.items() if c >= min_count and t != UNK)\n",
+        "    return [UNK] + sorted((t for t, c in counts.items() if c >= min_count and t != UNK), key=str.lower)\n",
+        "the vocabulary is sorted case-insensitively, not in Python's sorted order",
+    ),
+    Mutant(
+        "encode_of_no_tokens_is_a_float_array", BIGRAM,
+        "    return np.array([index.get(token, 0) for token in tokens], dtype=np.int64)\n",
+        "    return np.array([index.get(token, 0) for token in tokens])\n",
+        "np.array of an empty list is float64: encode([]) is not an integer array",
+    ),
+    Mutant(
+        "decode_wraps_negative_ids", BIGRAM,
+        "    ids = _as_ids(ids, \"ids\", len(vocab))\n    return [vocab[i] for i in ids]\n",
+        "    ids = np.asarray(ids)\n    if ids.size and ids.max() >= len(vocab):\n"
+        "        raise ValueError(\"ids: out of range\")\n    return [vocab[i] for i in ids]\n",
+        "decode checks only the upper end: id -1 silently decodes as the last token",
+    ),
+    Mutant(
+        "bigram_probs_accept_negative_counts", BIGRAM,
+        "    if np.any(counts < 0):\n        raise ValueError(\"counts: every count must be >= 0\")\n",
+        "",
+        "a table with negative counts is smoothed instead of refused",
+    ),
+    Mutant(
+        "sample_accepts_a_negative_start", BIGRAM,
+        "    if not isinstance(start, (int, np.integer)) or not 0 <= start < v:\n",
+        "    if not isinstance(start, (int, np.integer)) or not start < v:\n",
+        "start -1 is accepted and the next id is drawn from the last row",
+    ),
+    Mutant(
+        "cross_entropy_clips_zero_probabilities", BIGRAM,
+        "        return float(-np.mean(np.log(probs[ids[:-1], ids[1:]])))\n",
+        "        return float(-np.mean(np.log(np.maximum(probs[ids[:-1], ids[1:]], 1e-12))))\n",
+        "a pair of probability 0 costs 27.6 nats instead of an infinite loss",
+    ),
+    Mutant(
+        "logit_bigram_loss_accepts_no_ids", BIGRAM,
+        "    prev_ids = _as_ids(prev_ids, \"prev_ids\", v, min_length=1)\n"
+        "    next_ids = _as_ids(next_ids, \"next_ids\", v, min_length=1)\n",
+        "    prev_ids = _as_ids(prev_ids, \"prev_ids\", v)\n    next_ids = _as_ids(next_ids, \"next_ids\", v)\n",
+        "no ids give a NaN loss instead of a ValueError",
+    ),
+    Mutant(
+        "fit_logit_bigram_takes_one_step_too_few", BIGRAM,
+        "        if step < steps:\n            logits = logits - lr * dlogits\n",
+        "        if step < steps - 1:\n            logits = logits - lr * dlogits\n",
+        "the history has steps + 1 losses but the logits got steps - 1 updates",
+    ),
+    Mutant(
+        "fit_logit_bigram_ignores_lr", BIGRAM,
+        "            logits = logits - lr * dlogits\n",
+        "            logits = logits - 5.0 * dlogits\n",
+        "gradient descent always steps with the default learning rate 5",
+    ),
+    Mutant(
+        "most_frequent_pair_without_input_checks", BPE,
+        "    ids = _as_ids(ids)\n    if ids.size < 2:\n        raise ValueError(f\"ids: a pair needs",
+        "    ids = np.asarray(ids)\n    if ids.size < 2:\n        raise ValueError(f\"ids: a pair needs",
+        "no conversion to int64: uint8 ids overflow in the pair codes; negative and float ids are not refused",
+    ),
+    Mutant(
+        "bpe_decode_wraps_negative_ids", BPE,
+        "    ids = _as_ids(ids)\n    if ids.size and ids.max() >= len(vocab):\n",
+        "    ids = np.asarray(ids)\n    if ids.size and ids.max() >= len(vocab):\n",
+        "bpe_decode checks only the upper end: id -1 decodes as the last merged token",
+    ),
+    Mutant(
+        "ngram_sample_draws_from_raw_counts", NGRAM,
+        "        probs = (row + k) / (context.get(h, 0) + k * v)\n",
+        "        probs = row if row.sum() > 0 else np.ones(v)\n",
+        "sampling ignores the add-k smoothing the model's probabilities use",
+    ),
+]

@@ -96,3 +96,107 @@ MUTANTS = [
         "log of an underflowed probability gives an infinite loss",
     ),
 ]
+
+# Reviewer-style wrong implementations (issue 15): each is caught by the differential contracts of
+# phase0_math/tests/hidden (drawn regimes, every documented argument, refusals, checkers given wrong
+# gradients), most of them by nothing else.
+MUTANTS += [
+    Mutant(
+        "standardize_compares_std_with_exactly_zero", "phase0_math/linear_regression.py",
+        "    if std <= 1e-12 * float(np.max(np.abs(x))):\n",
+        "    if std == 0.0:\n",
+        "standardize of np.full(3, 0.1) divides by a std of 1.4e-17 (round-off) instead of refusing",
+    ),
+    Mutant(
+        "relative_error_sum_of_the_two_maxima", "phase0_math/gradcheck.py",
+        "    scale = max(1e-8, float(np.max(np.abs(analytic) + np.abs(numeric))))\n",
+        "    scale = max(1e-8, float(np.max(np.abs(analytic)) + np.max(np.abs(numeric))))\n",
+        "the relative error divides by max|a| + max|n| instead of max(|a| + |n|)",
+    ),
+    Mutant(
+        "relative_error_floor_of_1e_6", "phase0_math/gradcheck.py",
+        "    scale = max(1e-8, float(np.max(np.abs(analytic) + np.abs(numeric))))\n",
+        "    scale = max(1e-6, float(np.max(np.abs(analytic) + np.abs(numeric))))\n",
+        "the floor of the relative error's denominator is 1e-6, not the documented 1e-8",
+    ),
+    Mutant(
+        "check_gradient_ignores_eps", "phase0_math/gradcheck.py",
+        "    numeric = numerical_gradient(f, x, eps)\n",
+        "    numeric = numerical_gradient(f, x)\n",
+        "check_gradient never passes its eps on: the numerical gradient always uses 1e-6",
+    ),
+    Mutant(
+        "check_gradient_ignores_threshold", "phase0_math/gradcheck.py",
+        "        \"passed\": bool(error <= threshold),\n",
+        "        \"passed\": bool(error <= 1e-6),\n",
+        "check_gradient judges every gradient against 1e-6 whatever threshold it is given",
+    ),
+    Mutant(
+        "check_gradient_worst_index_by_relative_difference", "phase0_math/gradcheck.py",
+        "    index = np.unravel_index(int(np.argmax(np.abs(analytic - numeric))), x.shape)\n",
+        "    index = np.unravel_index(int(np.argmax(np.abs(analytic - numeric) / (np.abs(analytic) + np.abs(numeric)"
+        " + 1e-12))), x.shape)\n",
+        "the worst entry is the one with the largest relative difference, not the largest difference",
+    ),
+    Mutant(
+        "check_gradient_reports_the_two_gradients_swapped", "phase0_math/gradcheck.py",
+        "        \"analytic\": float(analytic[index]),\n        \"numeric\": float(numeric[index]),\n",
+        "        \"analytic\": float(numeric[index]),\n        \"numeric\": float(analytic[index]),\n",
+        "the report's analytic and numeric values at the worst index are swapped",
+    ),
+    Mutant(
+        "numerical_gradient_ignores_eps", "phase0_math/gradcheck.py",
+        "    x = x.copy()\n    grad = np.zeros_like(x)\n",
+        "    x = x.copy()\n    grad = np.zeros_like(x)\n    eps = 1e-6\n",
+        "numerical_gradient always steps by 1e-6, whatever eps it is given",
+    ),
+    Mutant(
+        "cross_entropy_backward_trusts_its_labels", "phase0_math/loss.py",
+        "    labels = as_labels(labels, logits.shape[0], logits.shape[1])\n    n = logits.shape[0]\n",
+        "    labels = np.asarray(labels).astype(np.int64)\n    n = logits.shape[0]\n",
+        "the backward pass never checks labels: -1 wraps around to the last class, floats are truncated",
+    ),
+    Mutant(
+        "mse_backward_broadcasts", "phase0_math/loss.py",
+        "    same_shape(pred, target, \"pred\", \"target\")\n    return 2.0 * (pred - target) / pred.size\n",
+        "    return 2.0 * (pred - target) / pred.size\n",
+        "mse_backward lets (3,) and (3, 1) broadcast to a (3, 3) gradient instead of refusing",
+    ),
+    Mutant(
+        "softmax_shifts_by_the_global_maximum", "phase0_math/softmax.py",
+        "    shifted = x - x.max(axis=axis, keepdims=True)  # a new array: x itself stays unchanged\n",
+        "    shifted = x - x.max()  # a new array: x itself stays unchanged\n",
+        "softmax subtracts the maximum of the whole array: a row far below it underflows to 0 / 0",
+    ),
+    Mutant(
+        "log_softmax_without_the_shift", "phase0_math/softmax.py",
+        "    shifted = x - x.max(axis=axis, keepdims=True)\n    return shifted - np.log(",
+        "    shifted = x\n    return shifted - np.log(",
+        "log_softmax takes log(sum(exp(x))) unshifted: fine at 500, inf at 1000",
+    ),
+    Mutant(
+        "matmul_backward_without_shape_checks", "phase0_math/matmul.py",
+        "    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or dout.shape != (a.shape[0], b.shape[1]):\n",
+        "    if False:\n",
+        "matmul_backward returns gradients for shapes that do not multiply",
+    ),
+    Mutant(
+        "fit_takes_one_step_too_few", "phase0_math/linear_regression.py",
+        "            if step < steps:\n",
+        "            if step < steps - 1:\n",
+        "fit records steps + 1 losses but updates only steps - 1 times",
+    ),
+    Mutant(
+        "gd_step_updates_b_at_the_new_w", "phase0_math/linear_regression.py",
+        "    dw, db = gradients(x, y, w, b)\n    return float(w - lr * dw), float(b - lr * db)\n",
+        "    dw, _ = gradients(x, y, w, b)\n    w = w - lr * dw\n    _, db = gradients(x, y, w, b)\n"
+        "    return float(w), float(b - lr * db)\n",
+        "gd_step updates w first and takes b's gradient at the new w",
+    ),
+    Mutant(
+        "dot_flattens_matrices", "phase0_math/matmul.py",
+        "    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:\n",
+        "    a, b = a.ravel(), b.ravel()\n    if a.shape != b.shape:\n",
+        "dot flattens 2-d arrays instead of refusing them",
+    ),
+]

@@ -2,6 +2,11 @@
 
 from grader.selftest.mutants import Mutant
 
+FORWARD = "phase1_backprop/forward.py"
+BACKWARD = "phase1_backprop/backward.py"
+TRAIN = "phase1_backprop/train.py"
+GRADCHECK = "phase1_backprop/gradcheck.py"
+
 MUTANTS = [
     Mutant(
         "linear_backward_transposed_weight_gradient", "phase1_backprop/backward.py",
@@ -110,5 +115,103 @@ MUTANTS = [
         "    if grads is None:\n",
         "    if True:\n",
         "the checker always recomputes the gradients, so it cannot be shown a wrong one",
+    ),
+    # reviewer-style mistakes the contracts of issue 15 catch: value regimes, every activation, resumed state,
+    # exact first steps, the checkers' eps and threshold
+    Mutant(
+        "sigmoid_forward_exp_over_one_plus_exp_everywhere", FORWARD,
+        "    out = np.empty_like(x)\n    positive = x >= 0\n",
+        "    e = np.exp(x)\n    return e / (1.0 + e), e / (1.0 + e)\n    positive = x >= 0\n",
+        "the sigmoid written as exp(x) / (1 + exp(x)) for every x: inf / inf = nan at x = 1000",
+    ),
+    Mutant(
+        "tanh_forward_from_exponentials", FORWARD,
+        "    out = np.tanh(x)\n    return out, out\n",
+        "    out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))\n    return out, out\n",
+        "tanh written from exponentials: nan for |x| near 1000",
+    ),
+    Mutant(
+        "mlp_forward_always_relu", FORWARD,
+        "            h, activation_cache = ACTIVATION_FORWARD[activation](z)\n",
+        "            h, activation_cache = ACTIVATION_FORWARD[\"relu\"](z)\n",
+        "the activation argument is checked but the hidden layers always use ReLU",
+    ),
+    Mutant(
+        "mlp_backward_always_relu_backward", BACKWARD,
+        "            dh = ACTIVATION_BACKWARD[activation](dh, activation_cache)\n",
+        "            dh = np.where(activation_cache > 0, dh, 0.0)\n",
+        "the backward pass takes every hidden layer for a ReLU, whatever its activation",
+    ),
+    Mutant(
+        "sigmoid_backward_broadcasts_mismatched_shapes", BACKWARD,
+        "    same_shape(dout, out, \"dout\", \"cache\")\n    return dout * out * (1.0 - out)\n",
+        "    return dout * out * (1.0 - out)\n",
+        "sigmoid_backward lets dout broadcast against a cache of another shape",
+    ),
+    Mutant(
+        "softmax_cross_entropy_log_of_softmax", BACKWARD,
+        "    logp = log_softmax(scores, axis=1)  # (N, C)\n",
+        "    e = np.exp(scores)\n    logp = np.log(e / e.sum(axis=1, keepdims=True))  # (N, C)\n",
+        "log(softmax) without the shift: nan for scores of 1000",
+    ),
+    Mutant(
+        "mse_loss_gradient_divided_by_rows_only", BACKWARD,
+        "    dpred = 2.0 * diff / diff.size\n",
+        "    dpred = 2.0 * diff / diff.shape[0]\n",
+        "the MSE gradient divided by the batch size N instead of the number of entries N C",
+    ),
+    Mutant(
+        "sgd_step_ignores_a_resumed_velocity", TRAIN,
+        "        v = np.zeros_like(p) if velocity is None else as_float_array(velocity[key], f\"velocity[{key!r}]\")\n",
+        "        v = np.zeros_like(p)\n",
+        "the velocity handed in is never used: momentum restarts from zero at every step",
+    ),
+    Mutant(
+        "sgd_step_momentum_not_applied_to_the_parameters", TRAIN,
+        "        new_params[key] = p + new_velocity[key]\n",
+        "        new_params[key] = p - lr * g\n",
+        "the velocity is accumulated and returned, but the parameters take a plain gradient step",
+    ),
+    Mutant(
+        "xavier_init_without_the_two", TRAIN,
+        "else np.sqrt(2.0 / (fan_in + fan_out))\n",
+        "else np.sqrt(1.0 / (fan_in + fan_out))\n",
+        "Xavier's standard deviation taken as sqrt(1 / (fan_in + fan_out))",
+    ),
+    Mutant(
+        "init_params_fresh_generator_per_layer", TRAIN,
+        "        params[f\"W{layer}\"] = rng.standard_normal((int(fan_in), int(fan_out))) * std\n",
+        "        params[f\"W{layer}\"] = np.random.default_rng(seed).standard_normal((int(fan_in), int(fan_out))) * std\n",
+        "every layer draws from a new generator with the same seed, so the layers share their numbers",
+    ),
+    Mutant(
+        "train_always_he_init", TRAIN,
+        "        scheme = \"he\" if activation == \"relu\" else \"xavier\"\n",
+        "        scheme = \"he\"\n",
+        "scheme None gives He for sigmoid and tanh too",
+    ),
+    Mutant(
+        "train_one_update_too_few", TRAIN,
+        "            params, velocity = sgd_step(params, grads, lr, velocity, momentum)\n        scores, _",
+        "            if epoch < epochs - 1:\n                params, velocity = sgd_step(params, grads, lr, velocity, momentum)\n        scores, _",
+        "the last epoch computes its loss but never takes its step",
+    ),
+    Mutant(
+        "network_gradcheck_ignores_eps", GRADCHECK,
+        "        reports[name] = check_gradient(f, as_float_array(value, name), grads[name], eps, threshold)\n",
+        "        reports[name] = check_gradient(f, as_float_array(value, name), grads[name], 1e-6, threshold)\n",
+        "check_network_gradients always uses eps = 1e-6, whatever it is given",
+    ),
+    Mutant(
+        "activation_gradcheck_ignores_threshold", GRADCHECK,
+        "    return check_gradient(lambda x_: np.sum(forward(x_)[0] * dout), x, dx, eps, threshold)\n",
+        "    return check_gradient(lambda x_: np.sum(forward(x_)[0] * dout), x, dx, eps)\n",
+        "check_activation_backward always uses the default threshold",
+    ),
+    Mutant(
+        "linear_gradcheck_projects_without_dout", GRADCHECK,
+        "        \"w\": check_gradient(lambda w_: np.sum(linear_forward(x, w_, b)[0] * dout), w, dw, eps, threshold),\n",
+        "        \"w\": check_gradient(lambda w_: np.sum(linear_forward(x, w_, b)[0]), w, dw, eps, threshold),\n",
+        "the weight check differentiates sum(out) instead of sum(out * dout)",
     ),
 ]

@@ -29,22 +29,10 @@ MUTANTS = [
         "statistics over the batch axis (batch norm) instead of over each token's features",
     ),
     Mutant(
-        "layer_norm_without_gamma_and_beta", TB,
-        "    return gamma * xhat + beta, (xhat, inv_std, gamma)\n",
-        "    return xhat, (xhat, inv_std, gamma)\n",
-        "layer norm forgets the learned gain and bias",
-    ),
-    Mutant(
         "layer_norm_backward_without_the_mean_terms", TB,
         "    dx = inv_std * (g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True))\n",
         "    dx = inv_std * g\n",
         "the backward pass treats mean and variance as constants",
-    ),
-    Mutant(
-        "layer_norm_backward_dgamma_not_summed_over_time", TB,
-        "    dgamma = (dout * xhat).reshape(-1, d).sum(axis=0)\n",
-        "    dgamma = (dout * xhat).sum(axis=0)\n",
-        "dgamma summed over the batch axis only, leaving a (T, D) array",
     ),
     # -- feed-forward -----------------------------------------------------------------------------
     Mutant(
@@ -77,12 +65,6 @@ MUTANTS = [
         "    outside = (ids < 0) | (ids >= vocab_size)\n",
         "    outside = ids >= vocab_size\n",
         "negative ids read table[-1] silently",
-    ),
-    Mutant(
-        "embed_range_check_off_by_one", EMB,
-        "    outside = (ids < 0) | (ids >= vocab_size)\n",
-        "    outside = (ids < 0) | (ids > vocab_size)\n",
-        "id == vocab_size slips past the check and numpy raises an IndexError",
     ),
     Mutant(
         "embed_ignores_the_scale_flag", EMB,
@@ -181,5 +163,66 @@ MUTANTS = [
         "    return int(np.asarray(params).size)\n",
         "    return int(np.asarray(params).size) if np.ndim(params) == 2 else 0\n",
         "the count forgets biases, gains and every other vector",
+    ),
+    # -- documented arguments, ranks, refusals (issue 15: an independent reviewer's families) ------
+    Mutant(
+        "pre_norm_block_ignores_the_activation", TB,
+        '        f, cache["ffn"] = feed_forward(n2, params["ffn"], activation)\n',
+        '        f, cache["ffn"] = feed_forward(n2, params["ffn"])\n',
+        "the pre-norm branch always uses ReLU: GELU only ever reaches the post-norm block",
+    ),
+    Mutant(
+        "stack_forgets_the_activation", TB,
+        "        x, cache = transformer_block(x, params, n_heads, causal=causal, pre_norm=pre_norm, activation=activation)\n",
+        "        x, cache = transformer_block(x, params, n_heads, causal=causal, pre_norm=pre_norm)\n",
+        "the stack passes causal and pre_norm on, but not the activation",
+    ),
+    Mutant(
+        "ffn_backward_only_for_three_axes", TB,
+        '        "w2": a.reshape(-1, f).T @ dout.reshape(-1, d),  # (F, D)\n',
+        '        "w2": np.einsum("btf,btd->fd", a, dout),\n',
+        "dW2 written for x of shape (B, T, D) only, though x may be (..., D)",
+    ),
+    Mutant(
+        "layer_norm_backward_sums_over_the_first_two_axes", TB,
+        "    dbeta = dout.reshape(-1, d).sum(axis=0)\n    dgamma = (dout * xhat).reshape(-1, d).sum(axis=0)\n",
+        "    dbeta = dout.sum(axis=(0, 1))\n    dgamma = (dout * xhat).sum(axis=(0, 1))\n",
+        "dgamma and dbeta summed over axes 0 and 1: right for (B, T, D), wrong for (N, D) or (B, H, T, D)",
+    ),
+    Mutant(
+        "embed_refuses_unsigned_ids", EMB,
+        '    if ids.dtype.kind not in "iu":\n',
+        '    if ids.dtype.kind != "i":\n',
+        "uint8 token ids are refused as if they were not integers",
+    ),
+    Mutant(
+        "embed_accepts_three_d_ids", EMB,
+        "    if ids.ndim != 2:\n",
+        "    if ids.ndim < 2:\n",
+        "ids of shape (B, T, K) give a 4-d output instead of a ValueError",
+    ),
+    Mutant(
+        "embed_backward_broadcasts_dout", EMB,
+        "    if dout.shape[:-1] != ids.shape or dout.ndim != 3:\n",
+        "    if dout.ndim != 3:\n",
+        "a (1, T, D) dout is broadcast over the batch instead of refused",
+    ),
+    Mutant(
+        "positional_encoding_refuses_no_positions", PE,
+        "    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:\n",
+        "    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:\n",
+        "t = 0 is refused although any length t >= 0 works",
+    ),
+    Mutant(
+        "count_parameters_forgets_tuples", TB,
+        "    if isinstance(params, (list, tuple)):\n",
+        "    if isinstance(params, list):\n",
+        "a tuple of arrays is counted as one array (np.asarray stacks or fails)",
+    ),
+    Mutant(
+        "init_embeddings_checks_only_the_sign", EMB,
+        "        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:\n",
+        "        if value < 1:\n",
+        "a vocabulary size of 2.0 gives a table instead of a ValueError",
     ),
 ]

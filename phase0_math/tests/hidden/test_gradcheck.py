@@ -67,3 +67,139 @@ def test_the_gradient_checker_flags_a_wrong_gradient_and_its_worst_index(gc, rng
         raise AssertionError(f"check_gradient: worst_index should be (1, 2), got {report.get('worst_index')!r}")
     assert_close(report.get("analytic"), wrong[1, 2], "check_gradient: analytic at the worst index")
     assert_close(report.get("numeric"), 3 * x[1, 2] ** 2, "check_gradient: numeric at the worst index", rtol=1e-7)
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# The checker is graded on right AND wrong gradients, at every documented eps and threshold: each
+# case hands it one of the trusted functions of grader/engine/callbacks.py, a point x and an
+# analytic gradient that is right, off by a little or a lot at one entry, scaled, of the wrong
+# sign or zero. Cases are built by numpy from a few drawn choices and one drawn seed.
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _fill(rng, shape, regime):
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # each row (last axis) on its own scale, 1e-3 to 1e3
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=shape[:-1] + (1,))
+    if regime == "large":
+        return rng.uniform(500.0, 1000.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _sin_weights(x):
+    return np.arange(1, x.size + 1, dtype=np.float64).reshape(x.shape)
+
+
+# callback -> (regimes of x where it is finite, its exact gradient)
+_FUNCTIONS = {
+    "cube_sum": (("normal", "wide", "small", "ties", "zeros"), lambda x: 3 * x**2),
+    "sin_weighted": (("normal", "wide", "large", "ties"), lambda x: np.cos(x) * _sin_weights(x)),
+    "exp_sum": (("normal", "small", "ties", "zeros"), np.exp),
+    "mutating_sum_squares": (("normal", "wide", "large", "small", "ties"), lambda x: 2 * x),
+}
+_NAMES = st.sampled_from(sorted(_FUNCTIONS))
+_SEED = st.integers(0, 2**32 - 1)
+_SHAPE = st.sampled_from([1, 2, 3]).flatmap(lambda r: st.tuples(*[st.integers(1, 3)] * r))
+_SHAPE_2 = _SHAPE.filter(lambda s: np.prod(s) >= 2)  # at least two entries: a worst index to find
+_EPS = st.sampled_from([None, 1e-6, 1e-4, 1e-3, 1e-2, 0.1])  # None: the default
+
+
+@st.composite
+def _gradient_cases(draw):
+    name, shape, eps = draw(_NAMES), draw(_SHAPE), draw(_EPS)
+    regime = draw(st.sampled_from(_FUNCTIONS[name][0]))
+    x = _fill(np.random.default_rng(draw(_SEED)), shape, regime)
+    kwargs = {} if eps is None else {"eps": eps}
+    return case(Callback(name), x, note=f"x {regime}", **kwargs)
+
+
+@st.composite
+def _error_cases(draw):
+    shape, regime, kind = draw(_SHAPE), draw(st.sampled_from(("normal", "wide", "large", "small", "ties", "zeros"))), \
+        draw(st.sampled_from(("equal", "close", "off", "off", "unrelated", "unrelated", "zeros", "swapped zeros")))
+    rng = np.random.default_rng(draw(_SEED))
+    analytic = _fill(rng, shape, regime)
+    numeric = {
+        "equal": analytic.copy(),
+        "close": analytic * (1 + 1e-7 * rng.normal(size=shape)),
+        "off": analytic + rng.normal(size=shape) * 10.0 ** rng.uniform(-9, 1),
+        "unrelated": _fill(rng, shape, regime),
+        "zeros": np.zeros(shape),
+        "swapped zeros": analytic,
+    }[kind]
+    if kind == "swapped zeros":
+        analytic = np.zeros(shape)
+    return case(analytic, numeric, note=f"analytic {regime}, numeric {kind}")
+
+
+@st.composite
+def _check_cases(draw):
+    name, shape = draw(_NAMES), draw(_SHAPE_2)
+    # a large eps makes the truncation error of cube_sum the same at every entry (eps^2): keep it small there
+    eps = draw(st.sampled_from([None, 1e-6, 1e-4] if name == "cube_sum" else [None, 1e-6, 1e-4, 1e-2, 0.1]))
+    threshold = draw(st.sampled_from([None, 1e-6, 1e-4, 1e-2, 0.5]))
+    kind = draw(st.sampled_from(("right", "right", "one entry", "scaled", "sign", "zeros")))
+    delta = draw(st.sampled_from([1e-7, 1e-4, 1e-2, 1.0]))
+    rng = np.random.default_rng(draw(_SEED))
+    x = _fill(rng, shape, "wide" if name != "exp_sum" and rng.random() < 0.3 else "normal")
+    analytic = _FUNCTIONS[name][1](x)
+    if kind == "one entry":
+        analytic.flat[rng.integers(analytic.size)] += delta * rng.choice([-1.0, 1.0]) * (np.max(np.abs(analytic)) + 1.0)
+    elif kind == "scaled":
+        analytic = analytic * (1.0 + delta)
+    elif kind == "sign":
+        analytic = -analytic
+    elif kind == "zeros":
+        analytic = np.zeros(shape)
+    kwargs = {k: v for k, v in (("eps", eps), ("threshold", threshold)) if v is not None}
+    return case(Callback(name), x, analytic, note=f"analytic {kind}" + (f" (delta {delta})" if kind in
+                                                                      ("one entry", "scaled") else ""), **kwargs)
+
+
+def _report(report):
+    """What a report must agree on: passed and rel_error (below 1e-6 all is round-off); where the
+    error is large, also the worst index and the two gradients there."""
+    rel = float(report["rel_error"])
+    shown = {"passed": report["passed"], "rel_error": max(rel, 1e-6)}
+    if rel > 1e-3:
+        shown.update(worst_index=[int(i) for i in report["worst_index"]], analytic=report["analytic"],
+                     numeric=report["numeric"])
+    return shown
+
+
+CONTRACTS = [
+    Contract("phase0_math.gradcheck", "numerical_gradient", _gradient_cases(), exercise="gradcheck", examples=10,
+             rtol=1e-6, atol=1e-8),
+    Contract("phase0_math.gradcheck", "relative_error", _error_cases(), exercise="gradcheck", examples=10, fixed=[
+        case(np.zeros(0), np.zeros(0), note="two empty arrays give 0"),
+        case(np.array([1e-9, 0.0]), np.array([0.0, 0.0]), note="the 1e-8 floor"),
+        case(np.array([2.0, 0.0]), np.array([0.0, 1.0]), note="max(|a| + |n|) is 2, not max|a| + max|n| = 3"),
+        case(np.ones(3), np.ones((3, 1)), note="refused: shapes differ"),
+        case(np.ones((2, 3)), np.ones((3, 2)), note="refused: shapes differ"),
+    ]),
+    Contract("phase0_math.gradcheck", "check_gradient", _check_cases(), exercise="gradcheck", examples=14,
+             project=_report, rtol=1e-5, fixed=[
+                 case(Callback("cube_sum"), np.ones(3), np.ones((3, 1)), note="refused: analytic (3, 1) for x (3,)"),
+                 case(Callback("cube_sum"), np.ones((2, 3)), np.ones((3, 2)), note="refused: analytic transposed"),
+                 case(Callback("exp_sum"), np.zeros(3), np.ones(3), eps=1e-3, threshold=1e-12,
+                      note="a right gradient, a threshold below its truncation error"),
+                 case(Callback("mutating_sum_squares"), np.array([0.5, -2.0, 1.0]), np.array([-1.0, 4.0, -2.0]),
+                      note="the sign is wrong: worst where |gradient| is largest, index (1,)"),
+                 case(Callback("cube_sum"), np.array([[1.0, 0.2], [-0.5, 2.0]]),
+                      1.5 * 3 * np.array([[1.0, 0.2], [-0.5, 2.0]]) ** 2, threshold=0.1,
+                      note="1.5 times too large: worst at index (1, 1)"),
+                 case(Callback("sin_weighted"), np.array([[0.3, -1.2], [2.0, 0.7]]),
+                      np.cos([[0.3, -1.2], [2.0, 0.7]]) * np.array([[1.0, 2.0], [3.0, 4.0]]) + np.array(
+                          [[0.0, 0.0], [0.0, 2e-3]]), eps=1e-6, threshold=1e-2,
+                      note="a gradient off by 2e-3 at (1, 1) passes a threshold of 1e-2"),
+             ]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -73,6 +73,13 @@ def test_standardize_refuses_constant_input(lr):
     assert_raises(ValueError, lambda: lr.standardize(np.full(4, 3.0)), "standardize of a constant")
 
 
+def test_standardize_refuses_equal_values_whose_std_is_round_off(lr):
+    # np.full(3, 0.1).std() is 1.4e-17, not 0: compare the std with the data's scale
+    lr.standardize(np.array([0.1, 0.2, 0.1]))
+    assert_raises(ValueError, lambda: lr.standardize(np.full(3, 0.1)), "standardize(np.full(3, 0.1))")
+    assert_raises(ValueError, lambda: lr.standardize(np.full(7, 1e6 * np.pi)), "standardize(np.full(7, 1e6 pi))")
+
+
 def test_standardizing_makes_a_diverging_learning_rate_converge(lr):
     x = np.linspace(50.0, 150.0, 20)
     y = 0.5 * x + 3.0
@@ -90,3 +97,114 @@ def test_critical_learning_rate_on_one_point_is_one_over_x_squared_plus_one(lr):
 def test_critical_learning_rate_on_a_data_set_matches_the_reference(lr, ref, rng):
     x = rng.normal(2.0, 3.0, size=12)
     assert_close(lr.critical_learning_rate(x), ref.critical_learning_rate(x), "critical_learning_rate(x)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw); the regimes
+# are those of grader.engine.domains (normal, one scale from 1e-3 to 1e3, |x| near 1000, 1e-8, small
+# integers, zeros), plus data far from 0 (1e6 + normal) and constant data.
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+REGIMES = ("normal", "wide", "large", "small", "ties", "zeros", "offset")
+CONSTANTS = (0.1, 1 / 3, -7.3, 1e6 * np.pi, 2.5e-300, 0.0)
+
+
+def _fill(rng, n, regime):
+    if regime == "normal":
+        return rng.normal(size=n)
+    if regime == "wide":
+        return rng.normal(size=n) * 10.0 ** rng.uniform(-3, 3)
+    if regime == "large":
+        return rng.uniform(500.0, 1000.0, size=n) * rng.choice([-1.0, 1.0], size=n)
+    if regime == "small":
+        return rng.normal(size=n) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=n).astype(np.float64)
+    if regime == "offset":
+        return 1e6 + rng.normal(size=n)
+    if regime == "constant":
+        return np.full(n, CONSTANTS[rng.integers(len(CONSTANTS))])
+    return np.zeros(n)
+
+
+_REGIME = st.sampled_from(REGIMES)
+_SEED = st.integers(0, 2**32 - 1)
+
+
+def _line(rng):
+    """w and b: continuous draws, sometimes 0."""
+    return tuple(0.0 if rng.random() < 0.15 else float(rng.normal() * 2) for _ in range(2))
+
+
+@st.composite
+def _x_cases(draw, min_n=1, regimes=REGIMES):
+    n, regime, rng = draw(st.integers(min_n, 6)), draw(st.sampled_from(regimes)), np.random.default_rng(draw(_SEED))
+    return case(_fill(rng, n, regime), note=f"x {regime}")
+
+
+@st.composite
+def _predict_cases(draw):
+    n, regime, rng = draw(st.integers(0, 6)), draw(_REGIME), np.random.default_rng(draw(_SEED))
+    return case(_fill(rng, n, regime), *_line(rng), note=f"x {regime}")
+
+
+@st.composite
+def _data_cases(draw, with_lr=False):
+    n, rx, ry, rng = draw(st.integers(1, 6)), draw(_REGIME), draw(_REGIME), np.random.default_rng(draw(_SEED))
+    x, y = _fill(rng, n, rx), _fill(rng, n, ry)
+    extra = (draw(st.sampled_from([0.0, 0.01, 0.1, 0.5, 2.0])),) if with_lr else ()
+    return case(x, y, *_line(rng), *extra, note=f"x {rx}, y {ry}")
+
+
+@st.composite
+def _fit_cases(draw):
+    """A few steps from a drawn start at a drawn learning rate; sometimes a run that must diverge."""
+    n, rx, rng = draw(st.integers(1, 5)), draw(st.sampled_from(("normal", "ties", "small", "wide"))), \
+        np.random.default_rng(draw(_SEED))
+    lr, steps, start = draw(st.sampled_from([0.01, 0.1, 0.3, 1.0])), draw(st.integers(0, 6)), draw(st.booleans())
+    if draw(st.integers(0, 5)) == 0:
+        rx, lr, steps = "large", 0.5, 40  # the loss overflows after about 25 steps: TrainingDiverged
+    x = _fill(rng, n, rx)
+    y = 1.5 * x - 0.5 + rng.normal(size=n)
+    kwargs = dict(zip(("w", "b"), _line(rng))) if start else {}
+    return case(x, y, lr=lr, steps=steps, note=f"x {rx}", **kwargs)
+
+
+_Z3 = np.zeros(3)
+_DATA_REFUSED = [
+    case(_Z3, np.zeros(4), 1.0, 0.0, note="refused: x and y of different lengths"),
+    case(np.zeros((2, 2)), np.zeros((2, 2)), 1.0, 0.0, note="refused: 2-d data"),
+    case(np.zeros(0), np.zeros(0), 1.0, 0.0, note="refused: no data points"),
+]
+CONTRACTS = [
+    Contract("phase0_math.linear_regression", "predict", _predict_cases(), exercise="linear_regression", examples=6,
+             fixed=[case(np.zeros((2, 2)), 1.0, 0.0, note="refused: 2-d x")]),
+    Contract("phase0_math.linear_regression", "squared_loss", _data_cases(), exercise="linear_regression",
+             examples=8, fixed=_DATA_REFUSED),
+    Contract("phase0_math.linear_regression", "gradients", _data_cases(), exercise="linear_regression",
+             examples=8, fixed=_DATA_REFUSED),
+    Contract("phase0_math.linear_regression", "gd_step", _data_cases(with_lr=True), exercise="linear_regression",
+             examples=8, fixed=[case(*c.args, 0.1, note=c.note) for c in _DATA_REFUSED]),
+    Contract("phase0_math.linear_regression", "fit", _fit_cases(), exercise="linear_regression", examples=10, fixed=[
+        case(np.array([10.0, 20.0, 30.0]), np.array([20.0, 40.0, 60.0]), lr=0.25, steps=200,
+             note="diverges: TrainingDiverged"),
+        case(np.array([1.0, 2.0]), np.array([3.0, 5.0]), lr=0.1, steps=-1, note="refused: steps < 0"),
+        case(np.zeros(0), np.zeros(0), lr=0.1, steps=3, note="refused: no data points"),
+    ]),
+    Contract("phase0_math.linear_regression", "standardize", _x_cases(regimes=REGIMES + ("constant",) * 2),
+             exercise="linear_regression", examples=10, fixed=[
+                 case(np.full(3, 0.1), note="refused: equal values, std 1.4e-17 by round-off"),
+                 case(np.full(7, 1e6 * np.pi), note="refused: equal values far from 0"),
+                 case(np.array([0.1, 0.2, 0.1]), note="not equal"),
+                 case(np.array([5.0]), note="refused: one value"),
+                 case(np.zeros(0), note="refused: no values"),
+                 case(np.zeros((2, 2)), note="refused: 2-d"),
+             ]),
+    Contract("phase0_math.linear_regression", "critical_learning_rate", _x_cases(), exercise="linear_regression",
+             examples=8, fixed=[case(np.zeros(0), note="refused: no data points"),
+                                case(np.ones((2, 2)), note="refused: 2-d")]),
+]
+globals().update(contract_tests(CONTRACTS))

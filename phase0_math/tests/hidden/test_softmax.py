@@ -71,3 +71,47 @@ def test_softmax_backward_follows_the_axis_argument(sm, ref, rng):
     p = ref.softmax(x, axis=0)
     dout = rng.normal(size=(4, 3))
     assert_close(sm.softmax_backward(dout, p, axis=0), ref.softmax_backward(dout, p, axis=0), "softmax_backward(axis=0)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+@st.composite
+def _logits_and_axis(draw):
+    # rows far apart ("wide", "large") drawn more often: a shift by the array's maximum fails there
+    x = draw(dom.arrays(ranks=(1, 2, 3), regimes=dom.FLOAT_REGIMES + ("wide", "large")))
+    axis = draw(st.one_of(st.none(), dom.axes(x.ndim)))  # None: the default axis, -1
+    return case(x) if axis is None else case(x, axis=axis)
+
+
+@st.composite
+def _backward_cases(draw):
+    shape = draw(dom.shapes((1, 2, 3)))
+    axis = draw(dom.axes(len(shape)))
+    # "large" logits give probabilities of exactly 0 and 1
+    logits = draw(dom.arrays(shape, regimes=("normal", "wide", "ties", "large")))
+    e = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return case(draw(dom.arrays(shape, regimes=("normal", "wide", "small"))), e / e.sum(axis=axis, keepdims=True),
+                axis=axis)
+
+
+# rows 1000 apart: each row needs its own shift (the array's maximum leaves 0 / 0 in the low row)
+_FAR_APART = [case(np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 999.0]]), note="rows 1000 apart"),
+              case(np.array([[[0.0, -1.0], [-1200.0, -1201.0]], [[3.0, 2.0], [5.0, 4.0]]]), axis=2,
+                   note="rows 1200 apart, axis 2"),
+              case(np.array([[-900.0, 800.0], [-901.0, 801.0]]), axis=0, note="columns 1700 apart, axis 0")]
+CONTRACTS = [
+    Contract("phase0_math.softmax", "softmax", _logits_and_axis(), exercise="softmax", examples=14,
+             fixed=[*_FAR_APART, case(np.ones((2, 3)), axis=2)]),
+    Contract("phase0_math.softmax", "log_softmax", _logits_and_axis(), exercise="softmax", examples=14,
+             fixed=[*_FAR_APART, case(np.ones((2, 3)), axis=2), case(np.ones((2, 3)), axis=-3)]),
+    Contract("phase0_math.softmax", "softmax_backward", _backward_cases(), exercise="softmax", examples=14,
+             fixed=[case(np.ones((2, 3)), np.full((3, 2), 0.5)), case(np.ones(4), np.full((1, 4), 0.25)),
+                    case(np.ones((2, 3)), np.full((2, 3), 1 / 3), axis=2)]),
+]
+globals().update(contract_tests(CONTRACTS))

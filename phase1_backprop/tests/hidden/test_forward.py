@@ -29,13 +29,6 @@ def test_linear_forward_on_a_hand_computed_case(fw):
     assert_close(expect_array(out, "linear_forward(x, w, b)", shape=(3, 4)), expected, "linear_forward(x, w, b)")
 
 
-def test_linear_forward_adds_the_bias_to_every_row(fw, rng):
-    # batch 2, 3 features in, 4 out: distinct sizes so a swapped axis cannot pass
-    x, w, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
-    out, _ = fw.linear_forward(x, w, b)
-    assert_close(out, x @ w + b, "linear_forward(x, w, b) with x (2, 3), w (3, 4)")
-
-
 def test_linear_forward_refuses_inner_sizes_that_differ(fw, rng):
     fw.linear_forward(np.ones((2, 3)), np.ones((3, 4)), np.zeros(4))
     assert_raises(ValueError, lambda: fw.linear_forward(np.ones((2, 3)), np.ones((4, 5)), np.zeros(5)),
@@ -46,59 +39,6 @@ def test_linear_forward_refuses_a_bias_of_the_wrong_length(fw):
     fw.linear_forward(np.ones((2, 3)), np.ones((3, 4)), np.zeros(4))
     assert_raises(ValueError, lambda: fw.linear_forward(np.ones((2, 3)), np.ones((3, 4)), np.zeros(3)),
                   "linear_forward with b (3,) for w (3, 4)", mentions=("(3,)",))
-
-
-def test_sigmoid_forward_of_fixed_values(fw):
-    x = np.array([[0.0, np.log(3.0), -np.log(3.0)]])
-    out, _ = fw.sigmoid_forward(x)
-    assert_close(expect_array(out, "sigmoid_forward(x)", shape=(1, 3)), np.array([[0.5, 0.75, 0.25]]),
-                 "sigmoid_forward([0, log 3, -log 3])")
-
-
-def test_sigmoid_forward_survives_plus_and_minus_1000(fw):
-    out, _ = fw.sigmoid_forward(np.array([-1000.0, -40.0, 40.0, 1000.0]))
-    expected = np.array([0.0, np.exp(-40.0) / (1 + np.exp(-40.0)), 1.0 / (1.0 + np.exp(-40.0)), 1.0])
-    assert_close(expect_array(out, "sigmoid_forward(+-1000)", shape=(4,)), expected,
-                 "sigmoid_forward([-1000, -40, 40, 1000])", rtol=1e-12, atol=1e-300)
-
-
-def test_relu_forward_zeroes_negatives_and_keeps_positives(fw):
-    x = np.array([[-2.0, -0.5, 0.0], [0.25, 3.0, -1e-9]])
-    out, _ = fw.relu_forward(x)
-    assert_close(expect_array(out, "relu_forward(x)", shape=(2, 3)), np.array([[0.0, 0.0, 0.0], [0.25, 3.0, 0.0]]),
-                 "relu_forward(x)", atol=0.0, rtol=0.0)
-
-
-def test_tanh_forward_matches_the_hyperbolic_tangent(fw, rng):
-    x = rng.normal(size=(3, 2)) * 2
-    out, _ = fw.tanh_forward(x)
-    assert_close(out, np.tanh(x), "tanh_forward(x)")
-
-
-@pytest.mark.parametrize("sizes", [(3, 5, 4), (3, 5, 6, 4)], ids=["2-layer", "3-layer"])
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
-def test_mlp_forward_matches_the_reference(fw, ref, rng, sizes, activation):
-    params = _params(rng, sizes)
-    x = rng.normal(size=(2, sizes[0]))
-    scores, caches = fw.mlp_forward(x, params, activation)
-    expected, _ = ref.mlp_forward(x, params, activation)
-    name = f"mlp_forward({len(sizes) - 1} layers, {activation})"
-    assert_close(expect_array(scores, name, shape=(2, sizes[-1])), expected, name)
-    if not isinstance(caches, (list, tuple)) or len(caches) != len(sizes) - 1:
-        got = len(caches) if isinstance(caches, (list, tuple)) else type(caches).__name__
-        raise AssertionError(f"{name}: expected a list of {len(sizes) - 1} caches, one per layer, got {got}")
-
-
-def test_mlp_forward_applies_no_activation_after_the_last_layer(fw, rng):
-    # with ReLU after the last layer no score could be negative, and with sigmoid none above 1
-    params = _params(rng, (2, 4, 3))
-    params["b2"] = np.array([-3.0, 0.0, 5.0])
-    x = rng.normal(size=(5, 2))
-    for activation in ("relu", "sigmoid"):
-        scores, _ = fw.mlp_forward(x, params, activation)
-        hidden = {"relu": np.maximum(x @ params["W1"] + params["b1"], 0.0),
-                  "sigmoid": 1.0 / (1.0 + np.exp(-(x @ params["W1"] + params["b1"])))}[activation]
-        assert_close(scores, hidden @ params["W2"] + params["b2"], f"mlp_forward scores with {activation}")
 
 
 def test_mlp_forward_refuses_layers_that_do_not_chain_and_names_the_layer(fw, rng):
@@ -117,9 +57,121 @@ def test_mlp_forward_refuses_x_with_the_wrong_number_of_features(fw, rng):
                   "mlp_forward with x (3, 5) and W1 (2, 4)", mentions=("layer 1",))
 
 
-def test_mlp_forward_refuses_an_unknown_activation(fw, rng):
-    params = _params(rng, (2, 4, 3))
-    x = rng.normal(size=(3, 2))
-    fw.mlp_forward(x, params, "sigmoid")
-    assert_raises(ValueError, lambda: fw.mlp_forward(x, params, "softplus"), "mlp_forward with activation 'softplus'",
-                  mentions=("softplus",))
+# -- the whole contract, against the reference ---------------------------------------------------
+#
+# Each case is built by numpy from one drawn seed (cheap to draw, the same for the same grade seed);
+# sizes favour 1 and coinciding values, every value regime of grader.engine.domains is used.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+SIDES = (1, 1, 2, 3, 4, 5)
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _array(rng, shape, regimes=dom.FLOAT_REGIMES):
+    regime = _pick(rng, regimes)
+    value = dom._fill(rng, tuple(shape), regime)
+    dom._notes[id(value)] = regime  # named in a failure message
+    return value
+
+
+def _cases(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _out(result):
+    """The output of an (out, cache) pair."""
+    return result[0]
+
+
+def _scores_and_names(result):
+    """mlp_forward: the scores, and each layer's activation name as its cache records it."""
+    scores, caches = result
+    return scores, [c[1] for c in caches]
+
+
+def _random_params(rng, sizes):
+    params = {}
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{layer}"] = rng.normal(size=(fan_in, fan_out)) * _pick(rng, (0.3, 1.0, 3.0)) / np.sqrt(fan_in)
+        params[f"b{layer}"] = rng.normal(size=fan_out) * 0.5
+    return params
+
+
+def _linear_case(rng):
+    n, d_in, d_out = (_pick(rng, SIDES) for _ in range(3))
+    return case(_array(rng, (n, d_in)), _array(rng, (d_in, d_out), ("normal", "wide", "ties")),
+                _array(rng, (d_out,), ("normal", "ties", "zeros")))
+
+
+def _activation_case(rng):
+    rank = int(rng.integers(1, 4))  # any shape: ranks 1 to 3, empty sides too
+    return case(_array(rng, tuple(int(rng.integers(0, 6)) if rng.random() < 0.1 else _pick(rng, SIDES)
+                                  for _ in range(rank))))
+
+
+def _mlp_case(rng):
+    layers = _pick(rng, (1, 2, 2, 3, 3))  # one layer never runs the activation: most cases have more
+    sizes = [_pick(rng, SIDES) for _ in range(layers)] + [_pick(rng, (1, 2, 3, 4))]
+    if layers > 1:
+        sizes[1] = max(sizes[1], 2)
+    x = _array(rng, (_pick(rng, SIDES), sizes[0]))
+    params, activation = _random_params(rng, sizes), _pick(rng, ACTIVATIONS)
+    if activation == "relu" and rng.random() < 0.3:
+        return case(x, params, note="the default activation")
+    return case(x, params, activation)
+
+
+def _net(*sizes):
+    return _random_params(np.random.default_rng(sum(sizes)), sizes)
+
+
+def _without(params, key):
+    return {k: v for k, v in params.items() if k != key}
+
+
+_NET = _net(2, 4, 3)
+_X = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
+
+MLP_FIXED = [
+    case(np.array([[1000.0, -1000.0], [-800.0, 700.0]]), _NET, "sigmoid", note="saturated sigmoid"),
+    case(np.array([[1000.0, -1000.0], [-800.0, 700.0]]), _net(2, 3, 3, 2), "tanh", note="saturated tanh"),
+    case(_X, _NET, "softplus", note="unknown activation"),
+    case(_X, _NET, "ReLU", note="unknown activation (names are lower case)"),
+    case(_X, {**_NET, "W2": np.ones((5, 3))}, "relu", note="layer 2 does not chain"),
+    case(_X, {**_net(2, 4, 3, 2), "W3": np.ones((4, 2))}, "tanh", note="layer 3 does not chain"),
+    case(np.ones((3, 5)), _NET, "tanh", note="x does not fit W1"),
+    case(np.ones(2), _NET, "relu", note="x is 1-d"),
+    case(np.ones((1, 3, 2)), _NET, "relu", note="x is 3-d"),
+    case(_X, _without(_NET, "b2"), "relu", note="b2 missing"),
+    case(_X, {**_NET, "W3": np.ones((3, 2))}, "relu", note="W3 without b3"),
+    case(_X, {**_NET, "b1": np.zeros(3)}, "sigmoid", note="b1 of the wrong length"),
+    case(_X, {**_NET, "b2": np.zeros((1, 3))}, "sigmoid", note="b2 is 2-d"),
+]
+
+CONTRACTS = [
+    Contract("phase1_backprop.forward", "linear_forward", _cases(_linear_case), project=_out, exercise="forward",
+             examples=10, fixed=[
+                 case(np.ones((2, 3)), np.ones((4, 5)), np.zeros(5), note="x's columns differ from w's rows"),
+                 case(np.ones((2, 3)), np.ones((3, 4)), np.zeros(3), note="b of the wrong length"),
+                 case(np.ones((2, 3)), np.ones((3, 4)), np.zeros((1, 4)), note="b is 2-d"),
+                 case(np.ones(3), np.ones((3, 4)), np.zeros(4), note="x is 1-d"),
+                 case(np.ones((2, 3)), np.ones(3), np.zeros(1), note="w is 1-d"),
+             ]),
+    Contract("phase1_backprop.forward", "sigmoid_forward", _cases(_activation_case), project=_out, exercise="forward",
+             examples=10, fixed=[case(np.array([-1000.0, -745.0, -40.0, -1e-9, 0.0, 1e-9, 40.0, 745.0, 1000.0]),
+                                      note="very large |x|")]),
+    Contract("phase1_backprop.forward", "relu_forward", _cases(_activation_case), project=_out, exercise="forward",
+             examples=8, rtol=0.0, atol=0.0),
+    Contract("phase1_backprop.forward", "tanh_forward", _cases(_activation_case), project=_out, exercise="forward",
+             examples=10, fixed=[case(np.array([-1000.0, -400.0, -20.0, -1e-9, 0.0, 1e-9, 20.0, 400.0, 1000.0]),
+                                      note="very large |x|")]),
+    Contract("phase1_backprop.forward", "mlp_forward", _cases(_mlp_case), project=_scores_and_names,
+             exercise="forward", examples=16, fixed=MLP_FIXED),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -13,8 +13,10 @@ from grader.engine.testing import assert_close, expect_float, module_fixture, re
 gc = module_fixture("phase1_backprop.gradcheck", timeout=30)
 fw = module_fixture("phase1_backprop.forward")
 bw = module_fixture("phase1_backprop.backward")
+tr = module_fixture("phase1_backprop.train")
 ref_fw = reference_fixture("phase1_backprop.forward")
 ref_tr = reference_fixture("phase1_backprop.train")
+ref_gc = reference_fixture("phase1_backprop.gradcheck")
 
 pytestmark = pytest.mark.exercise("gradcheck")
 
@@ -90,32 +92,162 @@ def test_check_activation_backward_tells_the_truth_about_each_activation(gc, fw,
     _expect_verdict(report, f"check_activation_backward({activation!r})", dx, _truth(dx, lambda x_: f(x_)[0], x, dout))
 
 
-@pytest.mark.parametrize("sizes, activation, loss", [((2, 4, 3), "tanh", "cross_entropy"),
-                                                     ((3, 4, 3, 2), "sigmoid", "mse")], ids=["2-layer", "3-layer"])
-def test_check_network_gradients_passes_every_right_parameter(gc, ref_tr, rng, sizes, activation, loss):
-    params = _params(rng, sizes)
-    x, labels = rng.normal(size=(5, sizes[0])), rng.integers(0, sizes[-1], size=5)
-    _, grads = ref_tr.loss_and_grads(params, x, labels, loss, activation)  # right gradients, handed in
-    reports = gc.check_network_gradients(params, x, labels, loss, activation, grads)
-    _expect_reports(reports, params, "check_network_gradients")
+# -- the whole contract, against the reference ---------------------------------------------------
+#
+# The checkers at several eps and thresholds, on right gradients and (check_network_gradients) on
+# wrong ones. A report is compared by its verdict, and by its rel_error only where that is not
+# round-off (above 1e-4: the truncation error of a large eps, or a wrong gradient): round-off differs
+# between two right implementations, so it never decides anything here. Where the worst entry is
+# unique by construction (one entry shifted by far more than round-off), also by that entry and the
+# two gradients there; elsewhere |analytic - numeric| may tie (the two entries of a 2-class db2 are
+# +g and -g), and any of the tied entries is right.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import (Contract, case, contract_tests, describe_case, draw_cases, judge,  # noqa: E402
+                                        learner_outcomes, reference_outcome)
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+EPS = (1e-6, 1e-5, 1e-3, 1e-1)
+THRESHOLDS = (1e-6, 1e-4, 1e-2, 0.3)
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _cases(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _verdict(report, where=False):
+    if not isinstance(report, dict) or "passed" not in report or "rel_error" not in report:
+        return report
+    error = float(report["rel_error"])
+    shown = {"passed": report["passed"], "rel_error": error if error > 1e-4 else None}
+    if where:
+        shown.update(worst_index=tuple(report.get("worst_index", ())), analytic=report.get("analytic"),
+                     numeric=report.get("numeric"))
+    return shown
+
+
+def _verdicts(reports, where=()):
+    if not isinstance(reports, dict):
+        return reports
+    return {key: _verdict(value, key in where) for key, value in reports.items()}
+
+
+def _settings(rng):
+    """eps and threshold as keywords: the defaults, or drawn."""
+    how = _pick(rng, ("defaults", "eps", "threshold", "both", "both"))
+    kwargs = {}
+    if how in ("eps", "both"):
+        kwargs["eps"] = _pick(rng, EPS)
+    if how in ("threshold", "both"):
+        kwargs["threshold"] = _pick(rng, THRESHOLDS)
+    return kwargs
+
+
+def _linear_check_case(rng):
+    n, d_in, d_out = (_pick(rng, (1, 2, 3, 4)) for _ in range(3))
+    x, w, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out)
+    return case(x, w, b, rng.normal(size=(n, d_out)), **_settings(rng))
+
+
+def _activation_check_case(rng):
+    shape = tuple(_pick(rng, (1, 2, 3)) for _ in range(int(rng.integers(1, 4))))
+    x = rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape) * _pick(rng, (1.0, 3.0))
+    return case(_pick(rng, ACTIVATIONS), x, rng.normal(size=shape), **_settings(rng))
+
+
+def _network_check_case(rng):
+    """A network, data, and which gradients to hand in: the right ones or one of them made wrong.
+    The gradients themselves are computed by the test, with the reference (see below)."""
+    layers = _pick(rng, (1, 2, 2, 3))
+    sizes = [_pick(rng, (1, 2, 3, 4)) for _ in range(layers)] + [_pick(rng, (2, 3))]
+    params = {}
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{layer}"] = rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in)
+        params[f"b{layer}"] = rng.normal(size=fan_out) * 0.5
+    n = _pick(rng, (1, 2, 3, 4))
+    x, labels = rng.normal(size=(n, sizes[0])), rng.integers(0, sizes[-1], size=n)
+    loss, activation = _pick(rng, ("cross_entropy", "mse")), _pick(rng, ACTIVATIONS)
+    wrong = None
+    if rng.random() < 0.7:
+        key = _pick(rng, sorted(params))
+        wrong = (key, _pick(rng, ("shifted", "shifted", "scaled", "signed")),
+                 tuple(int(rng.integers(side)) for side in params[key].shape), _pick(rng, (0.5, -0.2, 0.05, 2.0)))
+    return case(params, x, labels, loss, activation, wrong, **_settings(rng))
+
+
+def _hand_in(ref_tr, c):
+    """The case with its gradients (the reference's, one of them made wrong if the case says so), and
+    the key whose worst entry is unique (one entry shifted), if any."""
+    params, x, labels, loss, activation, wrong = c.args
+    _, grads = ref_tr.loss_and_grads(params, x, labels, loss, activation)
+    note, where = "right gradients", ()
+    if wrong is not None:
+        key, kind, index, amount = wrong
+        value = grads[key].copy()
+        if kind == "shifted":
+            value[index] += amount
+            where = (key,) if c.kwargs.get("eps", 1e-6) <= 1e-3 else ()  # a large eps's error could rival the shift
+        else:
+            value = value * amount if kind == "scaled" else -value
+        grads, note = {**grads, key: value}, f"a wrong gradient for {key} ({kind})"
+    return case(params, x, labels, loss, activation, grads, **c.kwargs, note=note), where
+
+
+_NET = {"W1": np.array([[0.5, -1.0, 0.3], [1.2, 0.4, -0.7]]), "b1": np.array([0.1, -0.2, 0.3]),
+        "W2": np.array([[0.4, -0.6], [1.0, 0.2], [-0.3, 0.8]]), "b2": np.array([0.05, -0.1])}
+_XN, _YN = np.array([[0.5, -1.0], [2.0, 0.3], [-0.4, 0.9]]), np.array([0, 1, 1])
+
+CONTRACTS = [
+    Contract("phase1_backprop.gradcheck", "check_linear_backward", _cases(_linear_check_case), project=_verdicts,
+             exercise="gradcheck", examples=6, rtol=1e-5, atol=1e-9),
+    Contract("phase1_backprop.gradcheck", "check_activation_backward", _cases(_activation_check_case),
+             project=_verdict, exercise="gradcheck", examples=8, rtol=1e-5, atol=1e-9, fixed=[
+                 case("softplus", np.ones((2, 2)), np.ones((2, 2)), note="unknown activation"),
+                 case("sigmoid", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), 1e-1, 1e-6,
+                      note="eps 0.1 by position: truncation error fails the default threshold"),
+                 case("tanh", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), threshold=0.3, eps=1e-1,
+                      note="eps 0.1 with threshold 0.3: passes"),
+             ]),
+]
+globals().update(contract_tests(CONTRACTS))
+
+def test_contract_check_network_gradients(gc, ref_gc, ref_tr, rng):
+    # right and wrong gradients, handed in, at several eps and thresholds, against the reference checker
+    drawn = [_hand_in(ref_tr, c) for c in draw_cases(_cases(_network_check_case), 10, int(rng.integers(2**31)))]
+    cases, wheres = [c for c, _ in drawn], [w for _, w in drawn]
+    right_ce = ref_tr.loss_and_grads(_NET, _XN, _YN, "cross_entropy", "tanh")[1]
+    wrong_ce = {**right_ce, "W2": right_ce["W2"] + np.array([[0.0, 0.0], [0.0, 0.3], [0.0, 0.0]])}
+    right_mse = ref_tr.loss_and_grads(_NET, _XN, _YN, "mse", "sigmoid")[1]
+    right_relu = ref_tr.loss_and_grads(_NET, _XN, _YN, "mse", "relu")[1]
+    cases += [case(_NET, _XN, _YN, "cross_entropy", "tanh", wrong_ce, note="dW2 off by 0.3 at (1, 1), by position"),
+              case(_NET, _XN, _YN, "mse", "sigmoid", right_mse, 1e-1, note="eps 0.1 by position"),
+              case(_NET, _XN, _YN, "mse", "relu", right_relu, 1e-6, 1e-13,
+                   note="threshold 1e-13 by position: round-off fails it")]
+    wheres += [("W2",), (), ()]
+    expected = [reference_outcome(ref_gc.check_network_gradients, c) for c in cases]
+    got = learner_outcomes(gc, "check_network_gradients", cases)
+    for i, (c, g, e, where) in enumerate(zip(cases, got, expected, wheres)):
+        problem = judge(g, e, Contract("phase1_backprop.gradcheck", "check_network_gradients", rtol=1e-5, atol=1e-9,
+                                       project=lambda reports, where=where: _verdicts(reports, where)))
+        if problem:
+            raise AssertionError(f"{problem}\n  case {i + 1} of {len(cases)}: {describe_case(c)}")
+
+
+# grads=None checks loss_and_grads' own gradients: whatever they are, the reports must be those of the
+# same gradients handed in (so a wrong backward pass costs points where it is made, not here too).
+
+
+@pytest.mark.parametrize("loss, activation", [("cross_entropy", "sigmoid"), ("mse", "tanh")])
+def test_check_network_gradients_by_default_checks_loss_and_grads(gc, tr, rng, loss, activation):
+    params = _params(rng, (2, 3, 3, 2))
+    x, labels = rng.normal(size=(4, 2)), rng.integers(0, 2, size=4)
+    got = gc.check_network_gradients(params, x, labels, loss, activation)
+    _, own = tr.loss_and_grads(params, x, labels, loss, activation)
+    handed = gc.check_network_gradients(params, x, labels, loss, activation, own)
+    _expect_reports(got, params, "check_network_gradients without grads")
     for key in params:
-        _expect_verdict(reports[key], f"check_network_gradients: {key}", grads[key], True)
-
-
-def test_check_network_gradients_catches_a_wrong_gradient_at_its_entry(gc, ref_tr, rng):
-    params = _params(rng, (2, 4, 3))
-    x, labels = rng.normal(size=(5, 2)), rng.integers(0, 3, size=5)
-    _, grads = ref_tr.loss_and_grads(params, x, labels, "cross_entropy", "tanh")
-    wrong = {key: value.copy() for key, value in grads.items()}
-    wrong["W2"][3, 1] += 0.5
-    reports = gc.check_network_gradients(params, x, labels, "cross_entropy", "tanh", wrong)
-    _expect_reports(reports, params, "check_network_gradients with a wrong dW2")
-    _expect_report(reports["W2"], "check_network_gradients: W2 off by 0.5 at (3, 1)", False)
-    for key in ("W1", "b1", "b2"):
-        _expect_report(reports[key], f"check_network_gradients: {key} (right)", True)
-    if tuple(reports["W2"]["worst_index"]) != (3, 1):
-        raise AssertionError(f"check_network_gradients: W2's worst_index should be (3, 1), "
-                             f"got {reports['W2']['worst_index']!r}")
-    assert_close(reports["W2"]["analytic"], wrong["W2"][3, 1], "check_network_gradients: W2 analytic at (3, 1)")
-    assert_close(reports["W2"]["numeric"], grads["W2"][3, 1], "check_network_gradients: W2 numeric at (3, 1)",
-                 rtol=1e-6, atol=1e-8)
+        _expect_report(got[key], f"check_network_gradients without grads: {key}", handed[key]["passed"])

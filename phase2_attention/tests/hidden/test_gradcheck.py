@@ -98,7 +98,9 @@ def test_check_self_attention_nudges_x_in_both_roles(gc, ref_mh, rng):
 
 
 def test_run_all_runs_every_named_check_and_all_pass(gc):
-    results = gc.run_all(0)
+    # run_all's inputs are its own draws: what it promises is the names, their order and a pass
+    # for every tensor (a contract against the reference would only add the reference's cost)
+    results = gc.run_all(1)
     if not isinstance(results, dict) or list(results) != list(CHECK_NAMES):
         got = list(results) if isinstance(results, dict) else type(results).__name__
         raise AssertionError(f"run_all: expected the checks {list(CHECK_NAMES)} in this order, got {got}")
@@ -106,3 +108,167 @@ def test_run_all_runs_every_named_check_and_all_pass(gc):
     expected = [attention_keys] * 3 + [mh_keys] * 2 + [("x",)]
     for name, keys in zip(CHECK_NAMES, expected):
         expect_reports(results[name], keys, f"run_all()[{name!r}]")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# A checker is only worth something if it can fail: every check is handed, through ``analytic``,
+# right gradients, gradients off by round-off (they pass), by an absolute 5e-8 (they pass: abs
+# error <= 1e-7), and wrong ones: one entry off by 3x the 1e-6 threshold, scaled, or unrelated
+# (one entry off by 0.3x the threshold passes). The report's verdict, numerical gradient,
+# analytic gradient and (large) relative error must be the reference's. Inputs are of moderate
+# size so central differences stay accurate. Each case is built from one drawn seed.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _softmax_rows(s, allowed):
+    dead = ~allowed.any(axis=-1, keepdims=True)
+    s = np.where(allowed & ~dead, s, -np.inf)
+    s = np.where(dead, 0.0, s)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return np.where(dead, 0.0, e / e.sum(axis=-1, keepdims=True))
+
+
+def _att_grads(q, k, v, mask, dout):
+    """(dq, dk, dv) of L = sum(attention(q, k, v, mask) * dout), written here from the formulas."""
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    s = np.einsum("...id,...jd->...ij", q, k) * scale
+    a = _softmax_rows(s, np.ones(s.shape, dtype=bool) if mask is None else np.broadcast_to(mask, s.shape))
+    da = np.einsum("...id,...jd->...ij", dout, v)
+    ds = a * (da - (da * a).sum(axis=-1, keepdims=True))
+    return (np.einsum("...ij,...jd->...id", ds, k) * scale, np.einsum("...ij,...id->...jd", ds, q) * scale,
+            np.einsum("...ij,...id->...jd", a, dout))
+
+
+def _mha_grads(x_q, x_kv, p, n_heads, mask, dout):
+    """Every gradient of L = sum(multi_head_attention(...) * dout), by heads and column slices."""
+    b, _, d = x_q.shape
+    dh = d // n_heads
+    m = None if mask is None else (np.asarray(mask)[:, None] if np.ndim(mask) == 3 else np.asarray(mask))
+
+    def split(y):
+        return y.reshape(b, y.shape[1], n_heads, dh).transpose(0, 2, 1, 3)
+
+    def merge(y):
+        return y.transpose(0, 2, 1, 3).reshape(b, y.shape[2], d)
+
+    q, k, v = split(x_q @ p["wq"] + p["bq"]), split(x_kv @ p["wk"] + p["bk"]), split(x_kv @ p["wv"] + p["bv"])
+    s = np.einsum("bhid,bhjd->bhij", q, k) / np.sqrt(dh)
+    a = _softmax_rows(s, np.ones(s.shape, dtype=bool) if m is None else np.broadcast_to(m, s.shape))
+    g = {"wo": np.einsum("btc,btd->cd", merge(a @ v), dout), "bo": dout.sum(axis=(0, 1))}
+    dq, dk, dv = (merge(y) for y in _att_grads(q, k, v, m, split(dout @ p["wo"].T)))
+    for name, x, dy in (("q", x_q, dq), ("k", x_kv, dk), ("v", x_kv, dv)):
+        g["w" + name], g["b" + name] = np.einsum("btc,btd->cd", x, dy), dy.sum(axis=(0, 1))
+    return {"x_q": dq @ p["wq"].T, "x_kv": dk @ p["wk"].T + dv @ p["wv"].T, **g}
+
+
+def _mask(rng, shape, min_rank=1):
+    rank = int(rng.integers(min_rank, len(shape) + 1))
+    mask_shape = tuple(n if rng.random() < 0.5 else 1 for n in shape[len(shape) - rank:])
+    return rng.random(mask_shape) < rng.choice([0.4, 0.7, 1.0])
+
+
+_KINDS = ("right", "round-off", "abs 5e-8", "3x threshold", "0.3x threshold", "scaled", "unrelated")
+
+
+def _mistaken(rng, truth: dict, kinds: dict | None = None):
+    """(None: the check uses its own backward pass, or ``truth`` with some entries made wrong, a note).
+
+    kinds: {name: kind} to choose how each entry is made wrong (else drawn)."""
+    if kinds is None and rng.random() < 0.25:
+        return None, "analytic None"
+    given, notes = {}, []
+    for name, g in truth.items():
+        kind = kinds[name] if kinds is not None else _KINDS[int(rng.integers(len(_KINDS)))]
+        g = np.array(g, dtype=np.float64)
+        size = 2.0 * float(np.max(np.abs(g))) + 1e-300
+        spot = tuple(int(rng.integers(0, n)) for n in g.shape)
+        if kind == "round-off":
+            g = g * (1.0 + 1e-12 * rng.normal(size=g.shape))
+        elif kind == "abs 5e-8":
+            g[spot] += 5e-8
+        elif kind == "3x threshold":
+            g[spot] += max(3e-6 * size, 1e-5)
+        elif kind == "0.3x threshold":
+            g[spot] += 3e-7 * size
+        elif kind == "scaled":
+            g = g * 1.5 + 1e-3
+        elif kind == "unrelated":
+            g = rng.normal(size=g.shape)
+        given[name] = g
+        notes.append(f"{name}: {kind}")
+    return given, "analytic " + ", ".join(notes)
+
+
+def _inputs(rng, shape):
+    return rng.normal(size=shape) * rng.choice([0.5, 1.0, 1.5])
+
+
+def _check_attention_case(rng, kinds=None):
+    lead = [(), (1,), (2,), (2, 1)][int(rng.integers(4))]
+    t_q, t_k, d_k, d_v = (int(n) for n in rng.integers(1, 4, size=4))
+    q, k, v = _inputs(rng, lead + (t_q, d_k)), _inputs(rng, lead + (t_k, d_k)), _inputs(rng, lead + (t_k, d_v))
+    mask = None if rng.random() < 0.3 else _mask(rng, lead + (t_q, t_k))
+    dout = _inputs(rng, lead + (t_q, d_v))
+    analytic, note = _mistaken(rng, dict(zip("qkv", _att_grads(q, k, v, mask, dout))), kinds)
+    return case(q, k, v, mask, dout, analytic=analytic, note=note)
+
+
+def _mha_check_case(rng, self_attention, kinds=None):
+    h, d_head = [(1, 2), (2, 1), (2, 2), (1, 3)][int(rng.integers(4))]
+    d = h * d_head
+    b, t_q = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    x_q = _inputs(rng, (b, t_q, d))
+    t_k = t_q if self_attention else int(rng.integers(1, 4))
+    x_kv = x_q if self_attention else _inputs(rng, (b, t_k, d))
+    p = {n: rng.normal(0.0, 0.5, size=(d, d) if n[0] == "w" else (d,)) for n in NAMES}
+    kind = int(rng.integers(3))
+    mask = None if kind == 0 else _mask(rng, (b, t_q, t_k)) if kind == 1 else _mask(rng, (b, h, t_q, t_k), 4)
+    dout = _inputs(rng, (b, t_q, d))
+    truth = _mha_grads(x_q, x_kv, p, h, mask, dout)
+    if self_attention:
+        analytic, note = _mistaken(rng, {"x": truth["x_q"] + truth["x_kv"]}, kinds)
+        return case(x_q, p, h, mask, dout, analytic=analytic, note=note)
+    analytic, note = _mistaken(rng, truth, kinds and {n: kinds.get(n, "right") for n in truth})
+    return case(x_q, x_kv, p, h, mask, dout, analytic=analytic, note=note)
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _verdicts(reports):
+    """What a report must agree on: the verdict, both gradients, and a relative error above 1e-3."""
+    return {name: {"passed": r["passed"], "numeric": r["numeric"], "analytic": r["analytic"],
+                   "rel_error": max(float(r["rel_error"]), 1e-3)} for name, r in reports.items()}
+
+
+_rng = np.random.default_rng(3)
+_q, _k, _v = _rng.normal(size=(2, 3, 4)), _rng.normal(size=(2, 2, 4)), _rng.normal(size=(2, 2, 3))
+_x, _p = _rng.normal(size=(1, 3, 4)), {n: _rng.normal(size=(4, 4) if n[0] == "w" else (4,)) for n in NAMES}
+_good = dict(zip("qkv", _att_grads(_q, _k, _v, None, np.ones((2, 3, 3)))))
+# near the documented threshold, always: 3x the 1e-6 threshold fails, 0.3x passes, so does 5e-8 absolute
+_NEAR = {"q": "3x threshold", "k": "abs 5e-8", "v": "0.3x threshold", "x": "3x threshold", "x_q": "0.3x threshold",
+         "wq": "3x threshold", "bk": "abs 5e-8", "bv": "3x threshold", "wo": "0.3x threshold", "bo": "3x threshold"}
+
+CONTRACTS = [
+    Contract("phase2_attention.gradcheck", "check_attention", _seeded(_check_attention_case), examples=8,
+             project=_verdicts, rtol=1e-5, atol=1e-7,
+             fixed=[case(_q, _k, _v, None, np.ones((2, 3, 4)), note="dout shaped like q, not like out"),
+                    case(_q, _k, _v, None, np.ones((2, 3, 3)), analytic={"q": _good["q"], "k": _good["k"]},
+                         note="analytic without v"),
+                    case(_q, _k, _v, None, np.ones((2, 3, 3)), analytic={**_good, "v": _good["v"][0]},
+                         note="analytic v of the wrong shape"),
+                    _check_attention_case(np.random.default_rng(11), _NEAR)]),
+    Contract("phase2_attention.gradcheck", "check_multi_head_attention", _seeded(lambda r: _mha_check_case(r, False)),
+             examples=3, project=_verdicts, rtol=1e-5, atol=1e-7,
+             fixed=[case(_x, _x, _p, 2, None, np.ones((1, 2, 4)), note="dout of the wrong shape"),
+                    _mha_check_case(np.random.default_rng(12), False, _NEAR)]),
+    Contract("phase2_attention.gradcheck", "check_self_attention", _seeded(lambda r: _mha_check_case(r, True)),
+             examples=6, project=_verdicts, rtol=1e-5, atol=1e-7,
+             fixed=[case(_x, _p, 2, None, np.ones((1, 3, 4)), analytic={"x": np.ones((1, 3, 3))},
+                         note="analytic x of the wrong shape"),
+                    _mha_check_case(np.random.default_rng(13), True, _NEAR)]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -136,3 +136,162 @@ def test_gradcheck_self_attention_input_gets_both_gradients(mh, ref_mh, gradchec
     dx_q, dx_kv, _ = mh.multi_head_attention_backward(dout, cache)
     dx = expect_array(dx_q, "dx_q", shape=x.shape) + expect_array(dx_kv, "dx_kv", shape=x.shape)
     gradcheck("self-attention: dx_q + dx_kv", dx, lambda y: ref_mh.multi_head_attention(y, y, p, 3, mask)[0], x, dout)
+
+
+# -- backward functions, against the reference, through the learner's own forward pass ------------
+# A Chain draws forward inputs and an upstream gradient dout; the learner's forward pass runs on
+# the inputs (one round trip), its backward pass on (dout, the cache its forward returned) (a
+# second one), and the gradients are compared with the reference's forward and backward on the
+# same inputs. The learner's backward never sees a cache it did not make.
+
+import copy  # noqa: E402
+import zlib  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import (  # noqa: E402
+    Case, Contract, case, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
+from grader.engine.testing import _backend  # noqa: E402
+
+
+@dataclass
+class Chain:
+    """``backward(dout, forward(*args, **kwargs)[1])``; a case is ``case(dout, *args, **kwargs)``."""
+
+    module: str
+    forward: str
+    backward: str
+    cases: Any = None
+    fixed: tuple = ()
+    project: Callable | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    examples: int = 12
+    exercise: str | None = None
+    points: float = 1.0
+
+    @property
+    def test_name(self) -> str:
+        return f"test_contract_{self.backward}"
+
+
+def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> None:
+    seed = zlib.crc32(f"{chain.module}.{chain.test_name}:{grade_seed}".encode())
+    cases = (draw_cases(chain.cases, chain.examples, seed) if chain.cases is not None else []) + list(chain.fixed)
+    forward, backward = getattr(reference, chain.forward), getattr(reference, chain.backward)
+    expected = [reference_outcome(lambda dout, *a, **k: backward(dout, forward(*a, **k)[1]), c) for c in cases]
+    forwards = learner_outcomes(module, chain.forward, [Case(c.args[1:], c.kwargs) for c in cases])
+    verdict = Contract(chain.module, chain.backward, project=chain.project, rtol=chain.rtol, atol=chain.atol)
+    problems: dict[int, str] = {}
+    ran, calls = [], []
+    for i, (c, got) in enumerate(zip(cases, forwards)):
+        if not got["ok"]:
+            error = got["error"]
+            if error["type"] == "NotImplementedError":
+                raise NotImplementedError(f"{chain.forward}: {error['message'][:200]}")
+            problems[i] = f"{chain.forward}(...) raised {error['type']}: {error['message'][:200]}"
+        elif not isinstance(got["value"], (tuple, list)) or len(got["value"]) != 2:
+            problems[i] = f"{chain.forward}(...) must return a tuple (out, cache)"
+        else:
+            ran.append(i)
+            calls.append(Case((copy.deepcopy(c.args[0]), got["value"][1])))
+    for i, got in zip(ran, learner_outcomes(module, chain.backward, calls) if calls else []):
+        if not got["ok"] and got["error"]["type"] == "NotImplementedError":
+            raise NotImplementedError(f"{chain.backward}: {got['error']['message'][:200]}")
+        problem = judge(got, expected[i], verdict)
+        if problem is not None:
+            problems[i] = problem
+    if problems:
+        i = min(problems)
+        raise AssertionError(f"{problems[i]}\n  case {i + 1} of {len(cases)} ({len(problems)} failing), "
+                             f"dout first, then the forward pass's inputs: {describe_case(cases[i])}")
+
+
+def chain_tests(chains) -> dict:
+    """``globals().update(chain_tests(CHAINS))``: one pytest test per chain."""
+    tests = {}
+    for chain in chains:
+        def test(request, chain=chain):
+            backend = _backend(request.config)
+            _run_chain(chain, backend.load(chain.module, None), backend.reference(chain.module),
+                       request.config.getoption("--grade-seed"))
+
+        test.__name__ = chain.test_name
+        test = pytest.mark.points(chain.points)(test)
+        if chain.exercise:
+            test = pytest.mark.exercise(chain.exercise)(test)
+        tests[chain.test_name] = test
+    return tests
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _mask(rng, shape, min_rank=1):
+    rank = int(rng.integers(min_rank, len(shape) + 1))
+    mask_shape = tuple(n if rng.random() < 0.5 else 1 for n in shape[len(shape) - rank:])
+    return rng.random(mask_shape) < rng.choice([0.3, 0.6, 1.0])
+
+
+_INPUTS = ("normal", "ties", "small")  # scores of moderate size: the softmax's gradient is not all cancellation
+_UPSTREAM = ("normal", "wide", "small", "zeros")
+_LEADS = [(), (1,), (2,), (3,), (2, 2), (1, 3)]
+
+
+def _attention_backward_case(rng):
+    lead = _LEADS[int(rng.integers(len(_LEADS)))]
+    t_q, t_k, d_k, d_v = (int(n) for n in rng.integers(1, 5, size=4))
+    regime, upstream = str(rng.choice(_INPUTS)), str(rng.choice(_UPSTREAM))
+    q, k, v = (dom._fill(rng, lead + shape, regime) for shape in ((t_q, d_k), (t_k, d_k), (t_k, d_v)))
+    mask = None if rng.random() < 0.3 else _mask(rng, lead + (t_q, t_k))
+    return case(dom._fill(rng, lead + (t_q, d_v), upstream), q, k, v, mask,
+                note=f"dout {upstream}, q k v {regime}" + ("" if mask is None else f", mask {mask.shape}"))
+
+
+def _mha_backward_case(rng):
+    h, d_head = (int(n) for n in rng.integers(1, 4, size=2))
+    d = h * d_head
+    b, t_q = (1, 2, h)[int(rng.integers(3))], int(rng.integers(1, 5))
+    regime, upstream = str(rng.choice(_INPUTS)), str(rng.choice(_UPSTREAM))
+    x_q = dom._fill(rng, (b, t_q, d), regime)
+    if rng.random() < 0.5:
+        x_kv, t_k = x_q, t_q
+    else:
+        t_k = int(rng.integers(1, 5))
+        x_kv = dom._fill(rng, (b, t_k, d), regime)
+    kind = int(rng.integers(3))
+    mask = None if kind == 0 else _mask(rng, (b, t_q, t_k)) if kind == 1 else _mask(rng, (b, h, t_q, t_k), 4)
+    p = {n: rng.normal(0.0, 0.5, size=(d, d) if n[0] == "w" else (d,)) for n in NAMES}
+    return case(dom._fill(rng, (b, t_q, d), upstream), x_q, x_kv, p, h, mask,
+                note=f"dout {upstream}, x {regime}, " + ("self" if x_kv is x_q else "cross") + "-attention"
+                + ("" if mask is None else f", mask {mask.shape}"))
+
+
+def _mha_gradients(result):
+    """The gradients, with bk judged as what it is: 0 up to round-off (its exact noise is no one's)."""
+    dx_q, dx_kv, grads = result
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in [dx_q, dx_kv, *grads.values()])
+    bk = np.asarray(grads["bk"])
+    return (dx_q, dx_kv, {n: g for n, g in grads.items() if n != "bk"}, np.array(bk.shape),
+            bool(np.max(np.abs(bk), initial=0.0) <= 1e-8 * scale))
+
+
+_rng = np.random.default_rng(5)
+_Q, _K, _V = _rng.normal(size=(2, 3, 5)), _rng.normal(size=(2, 4, 5)), _rng.normal(size=(2, 4, 6))
+_XQ, _XKV = _rng.normal(size=(2, 3, 6)), _rng.normal(size=(2, 4, 6))
+_P = {n: _rng.normal(0.0, 0.5, size=(6, 6) if n[0] == "w" else (6,)) for n in NAMES}
+
+CHAINS = [
+    Chain("phase2_attention.attention", "attention", "attention_backward", _seeded(_attention_backward_case),
+          examples=14, exercise="attention",
+          fixed=[case(np.ones((2, 3, 5)), _Q, _K, _V, note="dout shaped like q, not like out"),
+                 case(np.ones((1, 3, 6)), _Q, _K, _V, note="dout (1, 3, 6) that would broadcast over the batch"),
+                 case(np.ones((3, 6)), _Q, _K, _V, note="2-d dout for 3-d out")]),
+    Chain("phase2_attention.multi_head", "multi_head_attention", "multi_head_attention_backward",
+          _seeded(_mha_backward_case), examples=12, exercise="multi_head", project=_mha_gradients,
+          fixed=[case(np.ones((2, 4, 6)), _XQ, _XKV, _P, 2, note="dout shaped like x_kv, not like out"),
+                 case(np.ones((1, 3, 6)), _XQ, _XKV, _P, 2, note="dout (1, 3, 6) that would broadcast over the batch")]),
+]
+globals().update(chain_tests(CHAINS))

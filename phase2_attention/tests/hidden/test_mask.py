@@ -107,3 +107,81 @@ def test_apply_mask_refuses_a_mask_of_the_wrong_shape(mk, rng):
     # a mask that broadcasts only by making the scores bigger is wrong too
     assert_raises(ValueError, lambda: mk.apply_mask(scores, np.ones((5, 2, 3, 4), dtype=bool)),
                   "apply_mask of a (5, 2, 3, 4) mask to (2, 3, 4) scores", mentions=("(5, 2, 3, 4)",))
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Masks of every rank that broadcasts to the scores ((Tk,), (Tq, Tk), (B, 1, Tk), (B, Tq, Tk),
+# (B, H, Tq, Tk), with axes of size 1 anywhere), unsigned lengths, empty sequences (t = 0, a
+# length of 0), and every documented refusal. Each case is built from one drawn seed (cheap to
+# draw); its note names what it holds.
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _mask(rng, shape):
+    """A bool mask that broadcasts to ``shape`` without enlarging it: trailing axes, each kept or 1."""
+    rank = int(rng.integers(1, len(shape) + 1))
+    mask_shape = tuple(n if rng.random() < 0.5 else 1 for n in shape[len(shape) - rank:])
+    return rng.random(mask_shape) < rng.choice([0.3, 0.6, 0.9, 1.0])
+
+
+def _scores_shape(rng):
+    return tuple(int(n) for n in rng.integers(1, 5, size=rng.integers(2, 5)))
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _padding_case(rng):
+    t = int(rng.integers(0, 7))
+    dtype = (np.int64, np.int32, np.uint8)[int(rng.integers(3))]
+    lengths = rng.integers(0, t + 1, size=rng.integers(1, 5)).astype(dtype)
+    if rng.random() < 0.2:
+        return case([int(n) for n in lengths], t, note="lengths as a list of ints")
+    return case(lengths, t, note=f"{np.dtype(dtype).name} lengths")
+
+
+def _combine_case(rng):
+    shape = _scores_shape(rng)
+    masks = [None if rng.random() < 0.2 else _mask(rng, shape) for _ in range(2)]
+    return case(*masks, note=f"masks for scores {shape}")
+
+
+def _apply_case(rng):
+    shape = _scores_shape(rng)
+    regime = str(rng.choice(dom.FLOAT_REGIMES))
+    mask = None if rng.random() < 0.15 else _mask(rng, shape)
+    return case(dom._fill(rng, shape, regime), mask, note=f"{regime} scores")
+
+
+_T3 = np.ones((3, 3), dtype=bool)
+_S = np.arange(24.0).reshape(2, 3, 4)
+
+CONTRACTS = [
+    Contract("phase2_attention.mask", "causal_mask", st.integers(0, 7).map(case), examples=6, exercise="mask",
+             fixed=[case(0, note="t = 0: an empty mask"), case(-1, note="negative t"),
+                    case(2.0, note="t that is not an integer")]),
+    Contract("phase2_attention.mask", "padding_mask", _seeded(_padding_case), examples=10, exercise="mask",
+             fixed=[case(np.array([2, 7]), 4, note="a length past t"),
+                    case(np.array([5], dtype=np.uint8), 4, note="an unsigned length past t"),
+                    case(np.array([-1, 2]), 4, note="a negative length"),
+                    case(np.array([1.0, 2.0]), 3, note="float lengths"),
+                    case(np.array([[1, 2]]), 3, note="2-d lengths"),
+                    case(2, 3, note="lengths that are one int, not a 1-d array"),
+                    case(np.array([0, 0], dtype=np.uint8), 0, note="t = 0, lengths 0")]),
+    Contract("phase2_attention.mask", "combine_masks", _seeded(_combine_case), examples=12, exercise="mask",
+             fixed=[case(None, None, note="no mask at all"),
+                    case(_T3, np.ones((2, 4), dtype=bool), note="shapes that do not broadcast"),
+                    case(_T3, np.ones((3, 3)), note="a float 0/1 mask"),
+                    case(np.ones((2, 1, 3), dtype=np.int64), None, note="an integer mask with None")]),
+    Contract("phase2_attention.mask", "apply_mask", _seeded(_apply_case), examples=12, exercise="mask",
+             fixed=[case(_S, np.ones((3, 5), dtype=bool), note="a mask that does not broadcast"),
+                    case(_S, np.ones((2, 2, 3, 4), dtype=bool), note="a mask that would enlarge the scores"),
+                    case(_S, np.ones((3, 4)), note="a float 0/1 mask"),
+                    case(_S, np.zeros((1, 4), dtype=np.int8), note="an integer mask")]),
+]
+globals().update(contract_tests(CONTRACTS))

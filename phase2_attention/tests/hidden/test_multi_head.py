@@ -154,8 +154,7 @@ def test_merge_heads_undoes_split_heads(mh, rng):
 
 def test_split_heads_refuses_a_width_not_divisible_by_the_heads(mh, rng):
     mh.split_heads(rng.normal(size=(2, 3, 6)), 3)
-    assert_raises(ValueError, lambda: mh.split_heads(rng.normal(size=(2, 3, 6)), 4), "split_heads of width 6 into 4",
-                  mentions=("6", "4"))
+    assert_raises(ValueError, lambda: mh.split_heads(rng.normal(size=(2, 3, 6)), 4), "split_heads of width 6 into 4")
 
 
 # -- multi_head_attention ------------------------------------------------------------------------
@@ -287,3 +286,115 @@ def test_multi_head_backward_refuses_dout_of_the_wrong_shape(mh, rng):
     mh.multi_head_attention_backward(np.ones((B, TQ, D)), cache)
     assert_raises(ValueError, lambda: mh.multi_head_attention_backward(np.ones((B, TK, D)), cache),
                   "multi_head_attention_backward with dout (2, 5, 8) for out (2, 3, 8)", mentions=("(2, 5, 8)",))
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# One head and several (up to one per feature), batch 1, one query or one key, self- and
+# cross-attention, value regimes, random biases, masks shared by the heads ((Tk,), (Tq, Tk),
+# (B, 1, Tk), (B, Tq, Tk) ...) and per head ((B, H, Tq, Tk), (B, 1, Tq, Tk) ...), batch equal to
+# the number of heads (a 3-d mask lined up with the head axis shows), and every refusal.
+# init_multi_head is compared on what its docstring fixes (keys, shapes, zero biases, four
+# different matrices of standard deviation 1/sqrt(d_model)), not on the order of its draws.
+# Each case is built from one drawn seed; its note names the regimes and the mask.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _mask(rng, shape, min_rank=1):
+    """A bool mask broadcasting to ``shape``: trailing axes (at least ``min_rank``), each kept or 1."""
+    rank = int(rng.integers(min_rank, len(shape) + 1))
+    mask_shape = tuple(n if rng.random() < 0.5 else 1 for n in shape[len(shape) - rank:])
+    return rng.random(mask_shape) < rng.choice([0.3, 0.6, 1.0])
+
+
+def _heads_mask(rng, b, h, t_q, t_k):
+    kind = rng.integers(3)
+    if kind == 0:
+        return None
+    if kind == 1:  # broadcasts to (B, Tq, Tk): every head gets the same mask
+        return _mask(rng, (b, t_q, t_k))
+    return _mask(rng, (b, h, t_q, t_k), min_rank=4)  # one mask per head
+
+
+def _random_params(rng, d):
+    return {n: rng.normal(0.0, 0.5, size=(d, d) if n[0] == "w" else (d,)) for n in NAMES}
+
+
+def _mha_case(rng):
+    h, d_head = (int(n) for n in rng.integers(1, 4, size=2))
+    d = h * d_head
+    b, t_q = (1, 2, h)[int(rng.integers(3))], int(rng.integers(1, 5))
+    regime = str(rng.choice(["normal", "wide", "ties", "small"]))
+    x_q = dom._fill(rng, (b, t_q, d), regime)
+    if rng.random() < 0.5:
+        x_kv, t_k, note = x_q, t_q, f"self-attention, x {regime}"
+    else:
+        t_k = int(rng.integers(1, 5))
+        x_kv, note = dom._fill(rng, (b, t_k, d), "normal"), f"cross-attention, x_q {regime}"
+    mask = _heads_mask(rng, b, h, t_q, t_k)
+    return case(x_q, x_kv, _random_params(rng, d), h, mask,
+                note=note + ("" if mask is None else f", mask {mask.shape}"))
+
+
+def _split_case(rng):
+    h, d_head = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 5)), h * d_head)
+    regime = str(rng.choice(dom.FLOAT_REGIMES))
+    return case(dom._fill(rng, shape, regime), h, note=regime)
+
+
+def _merge_case(rng):
+    return case(rng.normal(size=tuple(int(n) for n in rng.integers(1, 5, size=4))))
+
+
+def _init_case(rng):
+    d, h = [(40, 1), (48, 4), (48, 3), (64, 8), (64, 64)][int(rng.integers(5))]
+    return case(d, h, int(rng.integers(2**31)))
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _init_summary(params):
+    """What init_multi_head's docstring fixes, independent of the order of the draws."""
+    d = params["bq"].shape[0]
+    weights = [np.asarray(params[n]) for n in ("wq", "wk", "wv", "wo")]
+    return {
+        "keys": sorted(params),
+        "shapes": {n: np.array(np.shape(params[n])) for n in NAMES},
+        "dtypes": {n: np.asarray(params[n]).dtype.kind for n in NAMES},
+        "biases": {n: np.asarray(params[n]) for n in ("bq", "bk", "bv", "bo")},
+        "std is 1/sqrt(d_model)": [bool(abs(w.std() * np.sqrt(d) - 1.0) < 0.15) for w in weights],
+        "mean is 0": [bool(abs(w.mean()) * np.sqrt(d) < 0.2) for w in weights],
+        "different draws": len({w.tobytes() for w in weights}),
+    }
+
+
+_P6 = _random_params(np.random.default_rng(0), 6)
+_X6 = np.ones((2, 3, 6))
+_P8 = _random_params(np.random.default_rng(1), 8)
+_X8 = np.ones((2, 3, 8))
+
+CONTRACTS = [
+    Contract("phase2_attention.multi_head", "init_multi_head", _seeded(_init_case), examples=4, exercise="multi_head",
+             project=_init_summary, fixed=[case(6, 4, 0, note="4 heads do not divide 6")]),
+    Contract("phase2_attention.multi_head", "split_heads", _seeded(_split_case), examples=8, exercise="multi_head",
+             fixed=[case(np.ones((2, 3, 6)), 4, note="4 heads do not divide 6"),
+                    case(np.ones((3, 6)), 2, note="2-d x"), case(np.ones((1, 2, 3, 6)), 2, note="4-d x")]),
+    Contract("phase2_attention.multi_head", "merge_heads", _seeded(_merge_case), examples=6, exercise="multi_head",
+             fixed=[case(np.ones((2, 3, 4)), note="3-d x"), case(np.ones((1, 2, 3, 4, 5)), note="5-d x")]),
+    Contract("phase2_attention.multi_head", "multi_head_attention", _seeded(_mha_case), examples=16,
+             exercise="multi_head", project=lambda result: (result[0], result[1]["weights"]),
+             fixed=[case(_X6, _X6, _P6, 4, note="4 heads do not divide 6"),
+                    case(_X8[0], _X8[0], _P8, 2, note="2-d inputs"),
+                    case(_X8, np.ones((1, 3, 8)), _P8, 2, note="different batch sizes"),
+                    case(_X8, np.ones((2, 3, 6)), _P8, 2, note="different widths"),
+                    case(_X8, _X8, {**_P8, "wv": np.ones((8, 6))}, 2, note="wv of shape (8, 6)"),
+                    case(_X8, _X8, {**_P8, "bo": np.ones(6)}, 2, note="bo of shape (6,)"),
+                    case(_X8, _X8, {n: _P8[n] for n in NAMES[:-1]}, 2, note="bo missing"),
+                    case(_X8, _X8, _P8, 2, np.ones((3, 3)), note="a float mask"),
+                    case(_X8, _X8, _P8, 2, np.ones((3, 4), dtype=bool), note="a mask that does not fit")]),
+]
+globals().update(contract_tests(CONTRACTS))

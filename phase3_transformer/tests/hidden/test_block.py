@@ -160,7 +160,7 @@ def test_block_refuses_x_of_the_wrong_width(tb, rng):
     expect_array(tb.transformer_block(rng.normal(size=(2, 3, D)), p, H)[0], "transformer_block(x (2, 3, 8))",
                  shape=(2, 3, D))
     assert_raises(ValueError, lambda: tb.transformer_block(rng.normal(size=(2, 3, 6)), p, H),
-                  "transformer_block of x (2, 3, 6) with width-8 parameters", mentions=("(2, 3, 6)",))
+                  "transformer_block of x (2, 3, 6) with width-8 parameters")
 
 
 # -- the stack ------------------------------------------------------------------------------------
@@ -250,8 +250,7 @@ def test_init_block_is_seeded_and_scaled_to_the_width(tb):
 @pytest.mark.exercise("init_block")
 def test_init_block_refuses_heads_that_do_not_divide_the_width(tb):
     expect_array(tb.init_block(6, 3, 4, 0)["ffn"]["w1"], "init_block(6, 3, 4): ffn w1", shape=(6, 4))
-    assert_raises(ValueError, lambda: tb.init_block(6, 4, 8, 0), "init_block(6, 4, 8) with 4 heads for width 6",
-                  mentions=("4", "6"))
+    assert_raises(ValueError, lambda: tb.init_block(6, 4, 8, 0), "init_block(6, 4, 8) with 4 heads for width 6")
 
 
 @pytest.mark.exercise("init_block")
@@ -298,3 +297,116 @@ def test_count_parameters_of_a_hand_made_nested_structure(tb):
     if got != 17 or isinstance(got, bool) or not isinstance(got, int):
         raise AssertionError(f"count_parameters of arrays of sizes 6, 5, 2 and 4 nested in dicts and a list: "
                              f"got {got!r}, expected the int 17")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# The block and the stack in every combination of causal, pre_norm and activation (the default
+# too), one head and several, batch 1, one position, width 1, random gains and biases, several
+# value regimes, stacks of one to three blocks, and every refusal. The inits are compared on
+# what their docstrings fix (layout, shapes, gains 1, biases 0, the scale of each weight, blocks
+# and sub-layers drawn differently), not on the order of their draws: init_block calls your
+# phase 2 init_multi_head. count_parameters gets nested dicts, lists and tuples, empty ones, 0-d
+# and empty arrays. Each case is built from one drawn seed.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _options(rng):
+    options = {}
+    for name, values in (("causal", (False, True)), ("pre_norm", (False, True)), ("activation", ("relu", "gelu"))):
+        pick = int(rng.integers(3))
+        if pick < 2:
+            options[name] = values[pick]
+    return options
+
+
+def _block_case(rng, layers=None):
+    h, d_head = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    d, f = h * d_head, int(rng.integers(1, 7))
+    regime = str(rng.choice(["normal", "wide", "ties", "small"]))
+    x = dom._fill(rng, (int(rng.integers(1, 4)), int(rng.integers(1, 5)), d), regime)
+    if layers is None:
+        return case(x, _random_block(rng, d, f), h, **_options(rng), note=f"{regime} x")
+    blocks = [_random_block(rng, d, f) for _ in range(int(rng.integers(1, layers + 1)))]
+    return case(x, blocks, h, **_options(rng), note=f"{regime} x, {len(blocks)} blocks")
+
+
+def _std_ok(w, fan_in):
+    return bool(abs(np.asarray(w).std() * np.sqrt(fan_in) - 1.0) < 0.15)
+
+
+def _block_summary(p):
+    """What init_block's docstring fixes, independent of the order of the draws."""
+    d, f = np.shape(p["ffn"]["w1"])
+    attn, ffn = p["attn"], p["ffn"]
+    first = min(d * d, d * f)
+    return {
+        "keys": sorted(p), "attn keys": sorted(attn), "ffn keys": sorted(ffn),
+        "shapes": {n: np.array(np.shape(a)) for n, a in [*attn.items(), *ffn.items()]},
+        "norms": {n: np.asarray(p[n]) for n in ("ln1_gamma", "ln1_beta", "ln2_gamma", "ln2_beta")},
+        "biases": {n: np.asarray(a) for n, a in [*attn.items(), *ffn.items()] if n[0] == "b"},
+        "attention weights of std 1/sqrt(d_model)": [_std_ok(attn[n], d) for n in ("wq", "wk", "wv", "wo")],
+        "ffn weights of std 1/sqrt(fan_in)": [_std_ok(ffn["w1"], d), _std_ok(ffn["w2"], f)],
+        "attention and ffn drew different numbers": not np.array_equal(
+            np.ravel(ffn["w1"])[:first], np.ravel(attn["wq"])[:first]),
+    }
+
+
+def _stack_summary(blocks):
+    return {"blocks": [_block_summary(b) for b in blocks],
+            "different blocks": len({np.asarray(b["attn"]["wq"]).tobytes() for b in blocks})}
+
+
+def _init_case(rng):
+    d, h, f = [(32, 4, 64), (48, 1, 96), (64, 8, 32), (40, 5, 160)][int(rng.integers(4))]
+    return case(d, h, f, int(rng.integers(2**31)))
+
+
+def _stack_init_case(rng):
+    d, h, f = [(32, 2, 64), (40, 4, 48)][int(rng.integers(2))]
+    return case(int(rng.integers(1, 4)), d, h, f, int(rng.integers(2**31)))
+
+
+def _nested(rng, depth=0):
+    kind = int(rng.integers(4 if depth < 2 else 1))
+    if kind == 0:
+        shape = tuple(int(n) for n in rng.integers(0, 5, size=rng.integers(0, 4)))
+        return rng.normal(size=shape)
+    items = [_nested(rng, depth + 1) for _ in range(int(rng.integers(0, 4)))]
+    if kind == 1:
+        return {f"p{i}": item for i, item in enumerate(items)}
+    return items if kind == 2 else tuple(items)
+
+
+_B8 = _random_block(np.random.default_rng(0))
+_X8 = np.ones((2, 3, D))
+_B6 = _random_block(np.random.default_rng(1), 6, 4)
+
+CONTRACTS = [
+    Contract("phase3_transformer.transformer_block", "transformer_block", _seeded(_block_case), examples=14,
+             exercise="transformer_block", project=lambda result: result[0],
+             fixed=[case(_X8[0], _B8, H, note="2-d x"), case(np.ones((2, 3, 6)), _B8, H, note="x of width 6"),
+                    case(_X8, _B8, H, activation="tanh", note="an unknown activation"),
+                    case(np.ones((2, 3, 6)), _B6, 4, note="4 heads do not divide 6")]),
+    Contract("phase3_transformer.transformer_block", "transformer_stack", _seeded(lambda r: _block_case(r, 3)),
+             examples=8, exercise="transformer_stack", project=lambda result: result[0],
+             fixed=[case(_X8, [], H, note="no blocks"),
+                    case(_X8, [_B8], H, pre_norm=True, activation="tanh", note="an unknown activation")]),
+    Contract("phase3_transformer.transformer_block", "init_block", _seeded(_init_case), examples=3,
+             exercise="init_block", project=_block_summary,
+             fixed=[case(6, 4, 8, 0, note="4 heads do not divide 6"), case(0, 1, 4, 0, note="d_model 0"),
+                    case(8, 2, 0, 0, note="d_ff 0"), case(8, 0, 4, 0, note="no heads")]),
+    Contract("phase3_transformer.transformer_block", "init_stack", _seeded(_stack_init_case), examples=2,
+             exercise="init_block", project=_stack_summary,
+             fixed=[case(0, 8, 2, 4, 0, note="no layers"), case(2.0, 8, 2, 4, 0, note="a number of layers "
+                                                                                    "that is not an integer")]),
+    Contract("phase3_transformer.transformer_block", "count_parameters", _seeded(lambda r: case(_nested(r))),
+             examples=10, exercise="count_parameters",
+             fixed=[case({}, note="an empty dict"), case([[], ()], note="empty lists and tuples")]),
+]
+globals().update(contract_tests(CONTRACTS))

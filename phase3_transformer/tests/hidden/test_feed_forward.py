@@ -61,15 +61,14 @@ def test_ffn_refuses_an_unknown_activation(tb, rng):
     x = rng.normal(size=(1, 2, 3))
     expect_array(tb.feed_forward(x, _params(rng, 3, 4))[0], "feed_forward(x (1, 2, 3))", shape=(1, 2, 3))
     assert_raises(ValueError, lambda: tb.feed_forward(x, _params(rng, 3, 4), activation="tanh"),
-                  "feed_forward(..., activation='tanh')", mentions=("tanh",))
+                  "feed_forward(..., activation='tanh')")
 
 
 def test_ffn_refuses_w1_that_does_not_fit_x(tb, rng):
     x = rng.normal(size=(2, 3, 4))
     expect_array(tb.feed_forward(x, _params(rng, 4, 6))[0], "feed_forward(x (2, 3, 4))", shape=(2, 3, 4))
     p = _params(rng, 5, 6)
-    assert_raises(ValueError, lambda: tb.feed_forward(x, p), "feed_forward of x (2, 3, 4) with w1 (5, 6)",
-                  mentions=("(5, 6)",))
+    assert_raises(ValueError, lambda: tb.feed_forward(x, p), "feed_forward of x (2, 3, 4) with w1 (5, 6)")
 
 
 def test_ffn_backward_matches_the_reference(tb, ref, rng):
@@ -108,3 +107,43 @@ def test_ffn_backward_stops_at_relus_that_are_off(tb, rng):
     assert_close(expect_array(grads["w2"], "grads['w2']", shape=(5, 4)), np.zeros((5, 4)),
                  "grads['w2'] when every relu is off")
     assert_close(expect_array(grads["b2"], "grads['b2']", shape=(4,)), dout.sum(axis=(0, 1)), "grads['b2']")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# x of rank 1 to 4, both activations (and the default), widths and hidden sizes from 1, every
+# value regime (|h| in the thousands: GELU's tanh saturates), random biases (no hidden unit sits
+# exactly on ReLU's kink), and every refusal. Each case is built from one drawn seed.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _ffn_case(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 5, size=rng.integers(1, 5)))
+    regime = str(rng.choice(dom.FLOAT_REGIMES))
+    p = _params(rng, shape[-1], int(rng.integers(1, 7)))
+    activation = (None, "relu", "gelu", "gelu")[int(rng.integers(4))]
+    if activation is None:
+        return case(dom._fill(rng, shape, regime), p, note=f"{regime} x, the default activation")
+    return case(dom._fill(rng, shape, regime), p, activation=activation, note=f"{regime} x")
+
+
+_X = np.ones((2, 3, 4))
+_P = _params(np.random.default_rng(0), 4, 5)
+
+CONTRACTS = [
+    Contract("phase3_transformer.transformer_block", "feed_forward", _seeded(_ffn_case), examples=14,
+             project=lambda result: result[0],
+             fixed=[case(_X, _P, activation="tanh", note="an unknown activation"),
+                    case(_X, _P, activation="", note="an empty activation name"),
+                    case(_X, _params(np.random.default_rng(1), 5, 5), note="w1 (5, 5) for x of width 4"),
+                    case(_X, {**_P, "b1": np.zeros(6)}, note="b1 (6,) for F = 5"),
+                    case(_X, {**_P, "w2": np.ones((5, 3))}, note="w2 (5, 3) for D = 4"),
+                    case(_X, {**_P, "w2": np.ones((4, 5))}, note="w2 transposed"),
+                    case(_X, {**_P, "b2": np.zeros(1)}, note="b2 (1,) that would broadcast")]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -85,3 +85,165 @@ def test_gradcheck_embed_backward_with_repeated_ids(emb, ref_emb, gradcheck, rng
         assert_close(out, ref_emb.embed(ids, table, scale=scale)[0], f"embed(ids, table, scale={scale})")
         gradcheck(f"embed_backward (scale={scale}): dtable", emb.embed_backward(dout, cache),
                   lambda t_: ref_emb.embed(ids, t_, scale=scale)[0], table, dout)
+
+
+# -- backward functions, against the reference, through the learner's own forward pass ------------
+# A Chain draws forward inputs and an upstream gradient dout; the learner's forward pass runs on
+# the inputs (one round trip), its backward pass on (dout, the cache its forward returned) (a
+# second one), and the gradients are compared with the reference's forward and backward on the
+# same inputs. The learner's backward never sees a cache it did not make.
+
+import copy  # noqa: E402
+import zlib  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import (  # noqa: E402
+    Case, Contract, case, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
+from grader.engine.testing import _backend  # noqa: E402
+
+
+@dataclass
+class Chain:
+    """``backward(dout, forward(*args, **kwargs)[1])``; a case is ``case(dout, *args, **kwargs)``."""
+
+    module: str
+    forward: str
+    backward: str
+    cases: Any = None
+    fixed: tuple = ()
+    project: Callable | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    examples: int = 12
+    exercise: str | None = None
+    points: float = 1.0
+
+    @property
+    def test_name(self) -> str:
+        return f"test_contract_{self.backward}"
+
+
+def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> None:
+    seed = zlib.crc32(f"{chain.module}.{chain.test_name}:{grade_seed}".encode())
+    cases = (draw_cases(chain.cases, chain.examples, seed) if chain.cases is not None else []) + list(chain.fixed)
+    forward, backward = getattr(reference, chain.forward), getattr(reference, chain.backward)
+    expected = [reference_outcome(lambda dout, *a, **k: backward(dout, forward(*a, **k)[1]), c) for c in cases]
+    forwards = learner_outcomes(module, chain.forward, [Case(c.args[1:], c.kwargs) for c in cases])
+    verdict = Contract(chain.module, chain.backward, project=chain.project, rtol=chain.rtol, atol=chain.atol)
+    problems: dict[int, str] = {}
+    ran, calls = [], []
+    for i, (c, got) in enumerate(zip(cases, forwards)):
+        if not got["ok"]:
+            error = got["error"]
+            if error["type"] == "NotImplementedError":
+                raise NotImplementedError(f"{chain.forward}: {error['message'][:200]}")
+            problems[i] = f"{chain.forward}(...) raised {error['type']}: {error['message'][:200]}"
+        elif not isinstance(got["value"], (tuple, list)) or len(got["value"]) != 2:
+            problems[i] = f"{chain.forward}(...) must return a tuple (out, cache)"
+        else:
+            ran.append(i)
+            calls.append(Case((copy.deepcopy(c.args[0]), got["value"][1])))
+    for i, got in zip(ran, learner_outcomes(module, chain.backward, calls) if calls else []):
+        if not got["ok"] and got["error"]["type"] == "NotImplementedError":
+            raise NotImplementedError(f"{chain.backward}: {got['error']['message'][:200]}")
+        problem = judge(got, expected[i], verdict)
+        if problem is not None:
+            problems[i] = problem
+    if problems:
+        i = min(problems)
+        raise AssertionError(f"{problems[i]}\n  case {i + 1} of {len(cases)} ({len(problems)} failing), "
+                             f"dout first, then the forward pass's inputs: {describe_case(cases[i])}")
+
+
+def chain_tests(chains) -> dict:
+    """``globals().update(chain_tests(CHAINS))``: one pytest test per chain."""
+    tests = {}
+    for chain in chains:
+        def test(request, chain=chain):
+            backend = _backend(request.config)
+            _run_chain(chain, backend.load(chain.module, None), backend.reference(chain.module),
+                       request.config.getoption("--grade-seed"))
+
+        test.__name__ = chain.test_name
+        test = pytest.mark.points(chain.points)(test)
+        if chain.exercise:
+            test = pytest.mark.exercise(chain.exercise)(test)
+        tests[chain.test_name] = test
+    return tests
+
+
+# layer norm and the FFN take x of any rank (..., D); every value regime and eps, both activations;
+# the embedding gets ids of every integer dtype, repeated ids and both settings of scale.
+# Each case is built from one drawn seed; its note names the regimes.
+
+_UPSTREAM = ("normal", "wide", "small", "zeros")
+_EPS = (None, 1e-8, 1e-3, 0.1, 1.0)
+_ID_TYPES = (np.int64, np.int32, np.uint8, np.uint16, np.int8)
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _any_shape(rng, max_side=5):
+    return tuple(int(n) for n in rng.integers(1, max_side + 1, size=rng.integers(1, 5)))
+
+
+def _layer_norm_case(rng):
+    shape = _any_shape(rng)
+    regime, upstream = str(rng.choice(dom.FLOAT_REGIMES)), str(rng.choice(_UPSTREAM))
+    d = shape[-1]
+    gamma, beta = rng.normal(size=d), rng.normal(size=d)
+    eps = _EPS[int(rng.integers(len(_EPS)))]
+    args = (dom._fill(rng, shape, upstream), dom._fill(rng, shape, regime), gamma, beta)
+    note = f"dout {upstream}, x {regime}"
+    return case(*args, note=note) if eps is None else case(*args, eps=eps, note=note)
+
+
+def _ffn_case(rng):
+    shape = _any_shape(rng, 4)
+    regime, upstream = str(rng.choice(dom.FLOAT_REGIMES)), str(rng.choice(_UPSTREAM))
+    p = _ffn_params(rng, shape[-1], int(rng.integers(1, 7)))
+    activation = (None, "relu", "gelu", "gelu")[int(rng.integers(4))]
+    args = (dom._fill(rng, shape, upstream), dom._fill(rng, shape, regime), p)
+    note = f"dout {upstream}, x {regime}"
+    return case(*args, note=note) if activation is None else case(*args, activation=activation, note=note)
+
+
+def _embed_case(rng):
+    vocab, d = int(rng.integers(1, 7)), int(rng.integers(1, 5))
+    dtype = _ID_TYPES[int(rng.integers(len(_ID_TYPES)))]
+    b, t = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+    ids = rng.integers(0, vocab, size=(b, t)).astype(dtype)
+    upstream = str(rng.choice(_UPSTREAM))
+    args = (dom._fill(rng, (b, t, d), upstream), ids, rng.normal(size=(vocab, d)))
+    note = f"dout {upstream}, {np.dtype(dtype).name} ids"
+    pick = int(rng.integers(3))
+    return case(*args, note=note) if pick == 2 else case(*args, scale=bool(pick), note=note)
+
+
+_rng = np.random.default_rng(7)
+_X = _rng.normal(size=(2, 3, 5))
+_G, _BETA = _rng.normal(size=5), _rng.normal(size=5)
+_XF, _PF = _rng.normal(size=(2, 3, 4)), _ffn_params(_rng, 4, 6)
+_IDS, _TABLE = np.array([[1, 4, 1], [0, 4, 4]]), _rng.normal(size=(6, 4))
+
+CHAINS = [
+    Chain("phase3_transformer.transformer_block", "layer_norm", "layer_norm_backward", _seeded(_layer_norm_case),
+          examples=14, exercise="layer_norm",
+          fixed=[case(np.ones((2, 3, 4)), _X, _G, _BETA, note="dout narrower than x"),
+                 case(np.ones((1, 3, 5)), _X, _G, _BETA, note="dout (1, 3, 5) that would broadcast over the batch")]),
+    Chain("phase3_transformer.transformer_block", "feed_forward", "feed_forward_backward", _seeded(_ffn_case),
+          examples=14, exercise="feed_forward",
+          fixed=[case(np.ones((2, 3, 6)), _XF, _PF, note="dout shaped like the hidden layer"),
+                 case(np.ones((1, 3, 4)), _XF, _PF, activation="gelu",
+                      note="dout (1, 3, 4) that would broadcast over the batch")]),
+    Chain("phase3_transformer.embeddings", "embed", "embed_backward", _seeded(_embed_case), examples=12,
+          exercise="embeddings",
+          fixed=[case(np.ones((2, 4, 4)), _IDS, _TABLE, note="dout one position too long"),
+                 case(np.ones((1, 3, 4)), _IDS, _TABLE, scale=True, note="dout (1, 3, 4) that would broadcast"),
+                 case(np.ones((2, 3)), _IDS, _TABLE, note="2-d dout")]),
+]
+globals().update(chain_tests(CHAINS))

@@ -51,12 +51,12 @@ def test_encoding_works_for_long_sequences(pe):
 
 def test_encoding_of_an_odd_width_is_refused(pe):
     expect_array(pe.sinusoidal_encoding(3, 6), "sinusoidal_encoding(3, 6)", shape=(3, 6))
-    assert_raises(ValueError, lambda: pe.sinusoidal_encoding(3, 5), "sinusoidal_encoding(3, 5)", mentions=("5",))
+    assert_raises(ValueError, lambda: pe.sinusoidal_encoding(3, 5), "sinusoidal_encoding(3, 5)")
 
 
 def test_encoding_of_a_negative_length_is_refused(pe):
     expect_array(pe.sinusoidal_encoding(2, 2), "sinusoidal_encoding(2, 2)", shape=(2, 2))
-    assert_raises(ValueError, lambda: pe.sinusoidal_encoding(-1, 4), "sinusoidal_encoding(-1, 4)", mentions=("-1",))
+    assert_raises(ValueError, lambda: pe.sinusoidal_encoding(-1, 4), "sinusoidal_encoding(-1, 4)")
 
 
 def test_add_positional_encoding_adds_the_same_rows_to_every_sequence(pe, rng):
@@ -73,4 +73,40 @@ def test_add_positional_encoding_refuses_an_odd_width(pe, rng):
     expect_array(pe.add_positional_encoding(np.zeros((1, 2, 4))), "add_positional_encoding of (1, 2, 4)",
                  shape=(1, 2, 4))
     assert_raises(ValueError, lambda: pe.add_positional_encoding(rng.normal(size=(2, 3, 5))),
-                  "add_positional_encoding of x (2, 3, 5)", mentions=("5",))
+                  "add_positional_encoding of x (2, 3, 5)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Lengths from 0 (an empty encoding) to 2000, widths from 2 to 32, batch 1, one position, every
+# value regime of x, and every refusal (a negative or non-integer length; a width that is odd,
+# 0, negative or not an integer; x that is not 3-d). Each case is built from one drawn seed.
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _seeded(build):
+    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _encoding_case(rng):
+    t = int(rng.choice([0, 1, 2, 3, 7, 20, 64, 500, 2000]))
+    return case(t, 2 * int(rng.integers(1, 17)))
+
+
+def _add_case(rng):
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 7)), 2 * int(rng.integers(1, 5)))
+    regime = str(rng.choice(dom.FLOAT_REGIMES))
+    return case(dom._fill(rng, shape, regime), note=regime)
+
+
+CONTRACTS = [
+    Contract("phase3_transformer.positional_encoding", "sinusoidal_encoding", _seeded(_encoding_case), examples=8,
+             fixed=[case(-1, 4, note="a negative length"), case(2.0, 4, note="a length that is not an integer"),
+                    case(3, 5, note="an odd width"), case(3, 0, note="width 0"), case(3, -2, note="a negative width"),
+                    case(3, 4.0, note="a width that is not an integer"), case(0, 2, note="no positions")]),
+    Contract("phase3_transformer.positional_encoding", "add_positional_encoding", _seeded(_add_case), examples=8,
+             fixed=[case(np.ones((2, 3, 5)), note="an odd width"), case(np.ones((3, 4)), note="2-d x"),
+                    case(np.ones((1, 2, 3, 4)), note="4-d x")]),
+]
+globals().update(contract_tests(CONTRACTS))

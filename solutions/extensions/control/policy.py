@@ -68,7 +68,9 @@ def sample_actions(log_probs: np.ndarray, n: int, seed) -> np.ndarray:
     """Draw n items from the policy whose log-probabilities are ``log_probs``.
 
     log_probs: (K,); n >= 1; seed: int or list of ints for np.random.default_rng -> (n,) int64.
-    The same seed gives the same items.
+    Draw exactly as ``np.random.default_rng(seed).choice(K, size=n, p=probs)`` with probs =
+    exp(log_probs) (normalised to sum to 1), so the same seed gives the same items.
+    Raises ValueError for n < 1 or log_probs that are not a 1-d array.
     """
     ### BEGIN SOLUTION
     log_probs = as_float_array(log_probs, "log_probs", ndim=1)
@@ -84,6 +86,7 @@ def expected_reward(theta: np.ndarray, features: np.ndarray, base_logits: np.nda
     """E_{k ~ pi_theta}[r(k)] = sum_k pi_theta(k) r_k, exactly.
 
     theta: (D,), features: (K, D), base_logits: (K,), rewards: (K,) one reward per item -> float.
+    Raises ValueError when the shapes do not fit.
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -101,6 +104,7 @@ def expected_reward_gradient(
     With pi = pi_theta and J = sum_k pi_k r_k: since d log pi_k / d theta = features[k] - pi @ features,
         dJ/dtheta = sum_k pi_k r_k (features[k] - pi @ features) = features.T @ (pi * (r - J)).
     theta: (D,), features: (K, D), base_logits: (K,), rewards: (K,) -> (D,).
+    Raises ValueError when the shapes do not fit.
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -117,6 +121,7 @@ def kl_to_reference(theta: np.ndarray, features: np.ndarray, base_logits: np.nda
     The expectation is under the *new* policy: the penalty is for producing what pi_0 would not
     (InstructGPT's per-sample penalty beta log(pi(y) / pi_0(y)) is a sample of exactly this).
     Work with log-probabilities throughout: pi_0(k) can be 1e-300 where pi_theta(k) is not.
+    Raises ValueError when the shapes do not fit.
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -132,6 +137,7 @@ def kl_gradient(theta: np.ndarray, features: np.ndarray, base_logits: np.ndarray
     With d_k = log pi_k - log pi_0(k) and KL = sum_k pi_k d_k:
         dKL/dtheta = sum_k pi_k d_k (features[k] - pi @ features) + sum_k pi_k d(log pi_k)/dtheta
                    = features.T @ (pi * (d - KL))          (the second sum is 0: sum_k d pi_k = 0).
+    Raises ValueError when the shapes do not fit.
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -158,6 +164,8 @@ def reinforce_gradient(
         grad log pi_theta(k) = features[k] - pi_theta @ features.
     Since E[grad log pi(k)] = 0, any such baseline leaves E[g] unchanged; a good one (the mean
     return of the other samples) makes g vary much less from batch to batch.
+    Raises ValueError when the shapes do not fit, for actions that are not integers in [0, K),
+    for no samples (M = 0), and for a baseline that is neither a number nor of shape (M,).
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -180,7 +188,8 @@ def optimal_policy(base_logits: np.ndarray, rewards: np.ndarray, beta: float) ->
 
     pi*(k) = pi_0(k) exp(r_k / beta) / Z = softmax(base_logits + rewards / beta).
     base_logits: (K,), rewards: (K,), beta > 0 -> (K,) probabilities. The larger beta, the closer
-    to pi_0; as beta -> 0, all the mass goes to the item of largest reward. Raises ValueError for beta <= 0.
+    to pi_0; as beta -> 0, all the mass goes to the item of largest reward. Raises ValueError for
+    beta <= 0 and for rewards that are not of shape (K,).
     """
     base_logits = as_float_array(base_logits, "base_logits", ndim=1)
     ### BEGIN SOLUTION
@@ -216,6 +225,7 @@ def improve_policy(
     Returns {"thetas": (steps + 1, D), theta before each step and after the last;
              "expected_reward": (steps + 1,), expected_reward at each of those thetas (exact);
              "kl": (steps + 1,), kl_to_reference at each}.
+    Raises ValueError when the shapes do not fit, for beta < 0, batch_size < 2 or steps < 0.
     """
     ### BEGIN SOLUTION
     features = as_float_array(features, "features", ndim=2)
@@ -226,6 +236,8 @@ def improve_policy(
         raise ValueError(f"beta: expected a number >= 0, got {beta}")
     if batch_size < 2:
         raise ValueError(f"batch_size: expected at least 2 (the baseline uses the other samples), got {batch_size}")
+    if steps < 0:
+        raise ValueError(f"steps: expected a number >= 0, got {steps}")
     log_ref = _log_softmax(base_logits)
     thetas = np.empty((steps + 1, theta.size))
     expected = np.empty(steps + 1)

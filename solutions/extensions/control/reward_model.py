@@ -44,7 +44,7 @@ def ranking_loss(r_chosen: np.ndarray, r_rejected: np.ndarray) -> tuple[float, n
         d_chosen = -sigmoid(-delta) / N,   d_rejected = +sigmoid(-delta) / N.
     A pair ranked right by a wide margin costs almost nothing and pushes almost nothing; a pair
     ranked wrong by a margin of 1000 costs about 1000, not inf (np.logaddexp(0, -delta)).
-    Raises ValueError when the two arrays are not of the same shape (N,).
+    Raises ValueError when the two arrays are not of the same shape (N,) with N >= 1.
     """
     r_chosen = as_float_array(r_chosen, "r_chosen")
     r_rejected = as_float_array(r_rejected, "r_rejected")
@@ -86,6 +86,8 @@ def ranking_loss_and_grads(
     Then the loss's gradient with respect to r adds up over every pair an item appears in, as a
     winner or as a loser (np.add.at, not dr[chosen] = ..., which keeps only the last of repeats),
     and mlp_backward takes it from there as a (K, 1) upstream gradient.
+    Raises ValueError for chosen or rejected that are not 1-d integer arrays of indices in
+    [0, K) of the same shape (N,) with N >= 1, and for a network with more than one output.
     """
     features = as_float_array(features, "features", ndim=2)
     ### BEGIN SOLUTION
@@ -122,7 +124,8 @@ def train_reward_model(
     Phase 1's train does), then run ``epochs`` steps of ranking_loss_and_grads and
     sgd_step(..., lr, velocity, momentum), the velocity starting at None.
     Returns {"params": the trained params, "history": (epochs,) float64, the loss of each epoch
-    before its update}. Raises ValueError when layer_sizes does not start with D and end with 1.
+    before its update}. Raises ValueError when layer_sizes does not start with D and end with 1,
+    for epochs < 0, and where ranking_loss_and_grads does (chosen, rejected).
     """
     features = as_float_array(features, "features", ndim=2)
     ### BEGIN SOLUTION
@@ -130,6 +133,8 @@ def train_reward_model(
     if len(sizes) < 2 or sizes[0] != features.shape[1] or sizes[-1] != 1:
         raise ValueError(f"layer_sizes: expected [{features.shape[1]}, ..., 1] for features "
                          f"{shape_str(features.shape)}, got {sizes}")
+    if epochs < 0:
+        raise ValueError(f"epochs: expected a number >= 0, got {epochs}")
     params = init_params(sizes, seed, "he" if activation == "relu" else "xavier")
     velocity = None
     history = np.empty(epochs)
@@ -145,6 +150,8 @@ def pairwise_accuracy(rewards: np.ndarray, chosen: np.ndarray, rejected: np.ndar
 
     rewards: (K,) one reward per item (or the hidden utility, to see the best any model can do);
     chosen, rejected: (N,) item indices -> float in [0, 1]. A tie counts as half right.
+    Raises ValueError for chosen or rejected that are not 1-d integer arrays of indices in
+    [0, K) of the same shape (N,) with N >= 1.
     """
     rewards = as_float_array(rewards, "rewards", ndim=1)
     ### BEGIN SOLUTION

@@ -42,7 +42,8 @@ def most_frequent_pair(ids: np.ndarray) -> tuple[int, int, int]:
     ids: (N,) non-negative integers, N >= 2 -> (left, right, count). Every position counts, also
     overlapping ones ([7, 7, 7] holds the pair (7, 7) twice). Ties go to the smallest pair in
     (left, right) order, so training never depends on dictionary order or chance.
-    Raises ValueError for fewer than 2 ids.
+    Raises ValueError for fewer than 2 ids, and for ids that are not a 1-d array of non-negative
+    integers.
     """
     ### BEGIN SOLUTION
     ids = _as_ids(ids)
@@ -61,7 +62,8 @@ def merge_pair(ids: np.ndarray, pair: tuple[int, int], new_id: int) -> np.ndarra
 
     ids: (N,) -> (M,) int64 with M = N - (number of replacements). Occurrences do not overlap:
     the pair (7, 7) in [7, 7, 7] is replaced once, at the left, giving [new_id, 7].
-    ``ids`` itself is not modified. A plain loop over the positions is fine.
+    ``ids`` itself is not modified. A plain loop over the positions is fine. Raises ValueError for
+    ids that are not a 1-d array of non-negative integers.
     """
     ### BEGIN SOLUTION
     ids = _as_ids(ids)
@@ -120,7 +122,8 @@ def bpe_encode(text: str, vocab: list[str], merges: list[tuple[int, int]]) -> np
 
     -> ids: (M,) int64, M <= len(text). Raises ValueError naming the first character of ``text``
     that is not in the base vocabulary (BPE has no unknown token: train on text that holds every
-    character you will encode). The empty text gives an empty array.
+    character you will encode), and for a vocab too short to hold the merges (fewer than
+    len(merges) + 1 tokens). The empty text gives an empty array.
     """
     ### BEGIN SOLUTION
     n_base = len(vocab) - len(merges)
@@ -143,7 +146,8 @@ def bpe_decode(ids: np.ndarray, vocab: list[str]) -> str:
     """Ids: (M,) in [0, len(vocab)) -> the text, the tokens' strings concatenated.
 
     bpe_decode(bpe_encode(text, vocab, merges), vocab) == text for every text over the base
-    characters. Raises ValueError for an id outside the vocabulary.
+    characters. Raises ValueError for ids that are not a 1-d integer array, or an id outside
+    [0, len(vocab)) (negative ones too).
     """
     ### BEGIN SOLUTION
     ids = _as_ids(ids)

@@ -174,7 +174,9 @@ def entropy_rate(transition: np.ndarray, base: float = np.e) -> float:
 
     the average uncertainty of the next symbol given the current one, which for a first-order
     chain is the uncertainty given the whole past. No model's expected held-out cross-entropy per
-    symbol can be lower. Treat 0 log 0 as 0. Raises ValueError for a base <= 0 or equal to 1.
+    symbol can be lower. Treat 0 log 0 as 0. Raises ValueError for a base <= 0 or equal to 1 (and,
+    through the given check, for a transition that is not square with rows that are probability
+    distributions).
     """
     transition = _check_transition(transition)
     ### BEGIN SOLUTION

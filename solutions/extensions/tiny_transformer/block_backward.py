@@ -82,7 +82,8 @@ def stack_backward(dout: np.ndarray, caches: list, pre_norm: bool = False) -> tu
 
     dout: (B, T, D); caches: the list transformer_stack returned, one cache per block ->
     (dx: (B, T, D), grads: a list with one grads dict per block, **in the blocks' order**, so that
-    grads[i] belongs to blocks[i]). Raises ValueError for an empty list of caches.
+    grads[i] belongs to blocks[i]). Raises ValueError for an empty list of caches, and (as
+    block_backward does) when dout's shape is not the last block's output shape.
     """
     dout = as_float_array(dout, "dout")
     ### BEGIN SOLUTION

@@ -102,7 +102,8 @@ def init_model(config: dict, seed: int) -> dict:
     n_layers blocks of width D, n_heads heads, d_ff), the output projection. ``w_out`` (untied
     only): N(0, OUT_INIT_STD^2), so the first logits are close to 0 and the first loss close to
     log V; ``b_out`` zeros; pre-norm adds a final layer norm, ``ln_f_gamma`` ones and
-    ``ln_f_beta`` zeros. Same seed, same parameters.
+    ``ln_f_beta`` zeros. Same seed, same parameters. Raises ValueError for a config that
+    make_config refuses (``check_config``).
     """
     config = check_config(config)
     ### BEGIN SOLUTION
@@ -131,7 +132,8 @@ def model_forward(ids: np.ndarray, params: dict, config: dict) -> tuple[np.ndarr
     (``embed(..., scale=True)``) before the positional encoding is added.
     cache: a dict holding what :func:`model_backward` needs, for instance the embedding's cache,
     the list of block caches, the final norm's cache (pre-norm), h (B, T, D) the input of the
-    output projection, W (D, V), and the config.
+    output projection, W (D, V), and the config. Raises ValueError for a config make_config
+    refuses and for ids that are not a (B, T) integer array of ids in [0, V) (``check_ids``).
     """
     config = check_config(config)
     ids = check_ids(ids, config["vocab_size"])
@@ -194,7 +196,8 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | No
     position counts) -> (loss: float, dlogits: (B, T, V)). With n the number of positions where
     mask is True: loss = -(1/n) sum over those positions of log softmax(logits[b, t])[targets[b, t]],
     and dlogits = (softmax(logits) - onehot(targets)) / n at those positions, 0 elsewhere.
-    Compute log-softmax stably. Raises ValueError for targets out of range, shapes that do not fit
+    Compute log-softmax stably. Raises ValueError for logits that are not of rank 3, targets that
+    are not integers in [0, V) of shape (B, T), a mask that is not a bool array of shape (B, T),
     and a mask that selects no position.
     """
     logits = as_float_array(logits, "logits")
@@ -234,7 +237,9 @@ def next_token_loss(ids: np.ndarray, params: dict, config: dict, mask: np.ndarra
     ids: (B, T + 1) token ids; mask: (B, T) bool or None -> (loss: float, grads: tree like params).
     The model reads ids[:, :-1] and is scored on predicting ids[:, 1:]: position t's logits
     against the token at t + 1 (``mask[b, t]`` says whether that prediction counts). A model
-    scored on ids[:, :-1] itself would only learn to copy its input.
+    scored on ids[:, :-1] itself would only learn to copy its input. Raises ValueError for ids
+    that are not a (B, T + 1) integer array of ids in [0, V) with T + 1 >= 2, and for a mask
+    that cross_entropy refuses.
     """
     ### BEGIN SOLUTION
     ids = check_ids(ids, check_config(config)["vocab_size"])

@@ -62,7 +62,8 @@ def corpus_batch(ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> n
     ids: (N,) the text's token ids. Draw the starts with
     ``np.random.default_rng(seed).integers(0, N - seq_len, size=batch_size)``; row b is
     ids[start_b : start_b + seq_len + 1], the model's input and, shifted by one, its targets.
-    Raises ValueError when the text is shorter than seq_len + 1 tokens.
+    Raises ValueError when ids is not a 1-d integer array, seq_len < 1, or the text is shorter
+    than seq_len + 1 tokens.
     """
     ### BEGIN SOLUTION
     ids = np.asarray(ids)
@@ -98,6 +99,7 @@ def copy_accuracy(params: dict, config: dict, n_tokens: int, batch_size: int, se
     """The fraction of copied tokens the model gets right, on a fresh batch ``copy_batch(batch_size,
     n_tokens, config["vocab_size"], seed)``: at every masked position, is the argmax of the logits
     the target? -> float in [0, 1]. 1.0 means greedy decoding reproduces every copy exactly.
+    Raises ValueError where copy_batch does (n_tokens < 1, batch_size < 1).
     """
     ### BEGIN SOLUTION
     ids, mask = copy_batch(batch_size, n_tokens, check_config(config)["vocab_size"], seed)
@@ -141,6 +143,7 @@ def held_out_cross_entropy(params: dict, config: dict, ids: np.ndarray, batch_si
     (``batch_size`` windows per forward call, to bound memory), take log-softmax of the logits,
     and keep -log p(target) of each window's scored predictions only. Comparable with the bigram
     model's cross_entropy on the same ids, which scores the same N - 1 positions.
+    Raises ValueError for N < 2 and for ids that are not integers in [0, V).
     """
     ### BEGIN SOLUTION
     config = check_config(config)

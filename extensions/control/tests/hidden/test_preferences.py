@@ -93,3 +93,52 @@ def test_labeller_refuses_a_noise_of_zero_and_pairs_of_different_lengths(pf):
                   "bradley_terry_choices with noise = 0")
     assert_raises(ValueError, lambda: pf.bradley_terry_choices(utility, np.array([0, 1]), np.array([1]), 1.0, 0),
                   "bradley_terry_choices with 2 first items and 1 second")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# The draws are documented exactly (sample_pairs' redraws, one uniform per pair for the labeller),
+# so pairs and choices are compared one for one, for policies with zeros, near-ties (coin flips),
+# utility gaps of 1000 (sure choices), every documented noise, and no pairs at all.
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEEDS = st.one_of(dom.seeds(), st.lists(st.integers(0, 1000), min_size=2, max_size=2))
+
+
+@st.composite
+def _pair_cases(draw):
+    probs = draw(dom.probabilities((draw(st.integers(2, 5)),)))
+    return case(probs, draw(st.integers(1, 6)), draw(_SEEDS))
+
+
+@st.composite
+def _choice_cases(draw):
+    k = draw(st.integers(1, 5))
+    utility = draw(dom.arrays((k,), regimes=("normal", "wide", "large", "ties", "zeros")))
+    n = draw(st.integers(0, 6))
+    return case(utility, draw(dom.int_arrays((n,), 0, k)), draw(dom.int_arrays((n,), 0, k)),
+                draw(st.sampled_from([0.1, 0.5, 1.0, 5.0])), draw(_SEEDS))
+
+
+_U, _I = np.array([0.0, 1.0, 2.0]), np.array([0, 1])
+CONTRACTS = [
+    Contract("control.preferences", "sample_pairs", _pair_cases(), examples=8, points=2,
+             fixed=[case(np.array([0.5, 0.5]), 0, 0, note="n_pairs = 0"),
+                    case(np.array([0.0, 1.0, 0.0]), 3, 0, note="all the mass on one item"),
+                    case(np.array([1.0]), 3, 0, note="one item"),
+                    case(np.array([0.5, 0.6]), 3, 0, note="probs summing to 1.1"),
+                    case(np.array([1.5, -0.5]), 3, 0, note="a negative probability"),
+                    case(np.full((2, 2), 0.25), 3, 0, note="probs of rank 2")]),
+    Contract("control.preferences", "bradley_terry_choices", _choice_cases(), examples=10, points=2,
+             fixed=[case(_U, _I, _I[::-1], 0.0, 0, note="noise = 0"),
+                    case(_U, _I, _I[::-1], -1.0, 0, note="noise < 0"),
+                    case(_U, _I, np.array([1]), 1.0, 0, note="2 first items, 1 second"),
+                    case(_U, np.array([0, 3]), _I, 1.0, 0, note="item 3 of 3"),
+                    case(_U, _I, np.array([-1, 0]), 1.0, 0, note="item -1"),
+                    case(_U, np.array([0.0, 1.0]), _I, 1.0, 0, note="float items"),
+                    case(_U, np.array([[0, 1]]), np.array([[1, 0]]), 1.0, 0, note="items of rank 2")]),
+]
+globals().update(contract_tests(CONTRACTS))

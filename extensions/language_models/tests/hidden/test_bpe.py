@@ -107,3 +107,106 @@ def test_train_refuses_an_empty_text_and_too_many_merges(bpe):
     assert_raises(ValueError, lambda: bpe.train_bpe("", 3), "train_bpe('', 3)")
     assert_raises(ValueError, lambda: bpe.train_bpe("abab", 4), "train_bpe('abab', 4): only 3 merges are possible")
     assert_raises(ValueError, lambda: bpe.train_bpe("abab", -1), "train_bpe('abab', -1)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+import importlib  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEED = st.integers(0, 2**32 - 1)
+
+
+def _reference_bpe():
+    """The trusted bpe module (the grader puts solutions/ on the path), to train the vocabularies
+    the encode and decode cases use."""
+    return importlib.import_module("language_models.bpe")
+
+
+@st.composite
+def _id_arrays(draw, min_size=0):
+    """Ids over a small alphabet (ties and overlapping runs are common), of a signed or unsigned dtype,
+    sometimes offset to large ids."""
+    alphabet, n, rng = draw(st.integers(1, 4)), draw(st.integers(min_size, 12)), np.random.default_rng(draw(_SEED))
+    offset = draw(st.sampled_from([0, 0, 5, 200]))
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8]))
+    return rng.integers(0, alphabet, size=n).astype(dtype) + dtype(offset)
+
+
+@st.composite
+def _merge_cases(draw):
+    ids = draw(_id_arrays())
+    rng = np.random.default_rng(draw(_SEED))
+    present = ids.size >= 2 and draw(st.booleans())
+    if present:  # a pair that occurs
+        i = int(rng.integers(ids.size - 1))
+        pair = (int(ids[i]), int(ids[i + 1]))
+    else:  # any pair, often (a, a), maybe absent
+        a = int(rng.integers(0, 4)) + (int(ids.min()) if ids.size else 0)
+        pair = (a, a if rng.random() < 0.5 else a + 1)
+    return case(ids, pair, int(ids.max()) + 1 if ids.size else 7)
+
+
+_LETTERS = "abcd "
+
+
+@st.composite
+def _train_cases(draw):
+    """Short texts over few characters; n_merges from 0 up to one more than the text allows."""
+    rng = np.random.default_rng(draw(_SEED))
+    text = "".join(rng.choice(list(_LETTERS[: draw(st.integers(1, 5))]), size=draw(st.integers(1, 16))))
+    return case(text, draw(st.integers(0, min(len(text), 8))))
+
+
+@st.composite
+def _encode_cases(draw):
+    rng = np.random.default_rng(draw(_SEED))
+    train = "".join(rng.choice(list("abc "), size=24))
+    vocab, merges = _reference_bpe().train_bpe(train, draw(st.integers(0, 8)))
+    chars = sorted(set(train))
+    text = "".join(rng.choice(chars, size=draw(st.integers(0, 14))))
+    return case(text, vocab, merges)
+
+
+@st.composite
+def _decode_cases(draw):
+    rng = np.random.default_rng(draw(_SEED))
+    vocab, _ = _reference_bpe().train_bpe("".join(rng.choice(list("abc "), size=24)), draw(st.integers(0, 6)))
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8]))
+    return case(rng.integers(0, len(vocab), size=draw(st.integers(0, 8))).astype(dtype), vocab)
+
+
+_PAIR_REFUSED = [
+    case(np.array([-1, 0, 1]), note="refused: a negative id"),
+    case(np.array([0.0, 1.0, 1.0]), note="refused: float ids"),
+    case(np.array([[0, 1], [1, 0]]), note="refused: 2-d ids"),
+]
+CONTRACTS = [
+    Contract("language_models.bpe", "most_frequent_pair", _id_arrays(min_size=2).map(case), exercise="bpe", examples=10,
+             fixed=[case(np.array([3])), case(np.zeros(0, dtype=np.int64)), *_PAIR_REFUSED]),
+    Contract("language_models.bpe", "merge_pair", _merge_cases(), exercise="bpe", examples=10, fixed=[
+        case(np.array([7, 7, 7, 7, 7]), (7, 7), 9, note="overlapping: [9, 9, 7]"),
+        case(np.array([5]), (5, 5), 6, note="one id"),
+        *[case(*c.args, (0, 1), 5, note=c.note) for c in _PAIR_REFUSED],
+    ]),
+    Contract("language_models.bpe", "train_bpe", _train_cases(), exercise="bpe", examples=8, fixed=[
+        case(TEXT, 5), case("", 1, note="refused: empty text"), case("abab", -1, note="refused: n_merges -1"),
+        case("abab", 4, note="refused: only 3 merges are possible"),
+        case("abab", 2.0, note="refused: n_merges 2.0, not an integer"),
+    ]),
+    Contract("language_models.bpe", "bpe_encode", _encode_cases(), exercise="bpe", examples=8, fixed=[
+        case("abz", VOCAB, MERGES, note="refused: z is not a base character"),
+        case("a", ["a"], [(0, 0), (0, 0)], note="refused: a vocab too short for its merges"),
+    ]),
+    Contract("language_models.bpe", "bpe_decode", _decode_cases(), exercise="bpe", examples=6, fixed=[
+        case(np.array([0, 9]), VOCAB, note="refused: id 9 with 9 tokens"),
+        case(np.array([0, -1]), VOCAB, note="refused: id -1"),
+        case(np.array([0.0, 1.0]), VOCAB, note="refused: float ids"),
+        case(np.array([[0, 1]]), VOCAB, note="refused: 2-d ids"),
+    ]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -56,3 +56,41 @@ def test_entropy_rate_of_random_chains_matches_the_reference(corpus, ref, rng):
 def test_entropy_rate_refuses_base_one(corpus):
     corpus.entropy_rate(np.full((2, 2), 0.5))
     assert_raises(ValueError, lambda: corpus.entropy_rate(np.full((2, 2), 0.5), base=1.0), "entropy_rate(base=1)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+@st.composite
+def _chains(draw):
+    """Irreducible chains (so the stationary distribution is unique): peaked or flat Dirichlet rows,
+    or rows with zeros kept connected by a cycle through every symbol; base over its documented values."""
+    v, concentration, zeros = draw(st.integers(2, 6)), draw(st.sampled_from([0.1, 0.5, 1.0, 5.0])), draw(st.booleans())
+    base, rng = draw(st.sampled_from([None, 2, 10, 0.5, np.e])), np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    transition = rng.dirichlet(np.full(v, concentration), size=v)
+    if zeros:
+        transition = np.where(rng.random((v, v)) < 0.5, 0.0, transition)
+        transition[np.arange(v), (np.arange(v) + 1) % v] += rng.random(v)  # the cycle 0 -> 1 -> ... -> 0
+        transition /= transition.sum(axis=1, keepdims=True)
+    note = f"concentration {concentration}" + (", with zeros" if zeros else "")
+    return case(transition, note=note) if base is None else case(transition, base=base, note=note)
+
+
+_T = np.array([[0.9, 0.1], [0.5, 0.5]])
+CONTRACTS = [
+    Contract("language_models.corpus", "entropy_rate", _chains(), exercise="entropy_rate", examples=8, fixed=[
+        case(np.array([[1.0]]), note="one symbol: 0"),
+        case(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), base=2, note="a deterministic cycle: 0"),
+        case(_T, base=1.0, note="refused: base 1"), case(_T, base=0.0, note="refused: base 0"),
+        case(_T, base=-2.0, note="refused: base < 0"),
+        case(np.array([[0.9, 0.0], [0.5, 0.5]]), note="refused: a row summing to 0.9"),
+        case(np.array([[1.2, -0.2], [0.5, 0.5]]), note="refused: a negative entry"),
+        case(np.full((2, 3), 1 / 3), note="refused: not square"),
+    ]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -74,3 +74,46 @@ def test_unseen_characters_in_held_out_text_map_to_unk_and_keep_the_loss_finite(
     ce = bg.cross_entropy(probs, ids)
     expected = -np.mean(np.log(probs[ids[:-1], ids[1:]]))
     assert_close(ce, expected, "cross_entropy of a held-out text with unknown characters")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEED = st.integers(0, 2**32 - 1)
+
+
+@st.composite
+def _eval_cases(draw):
+    """A table with or without zero probabilities (a zero on a scored pair gives inf), ids of a
+    signed or unsigned dtype, from 2 ids up."""
+    v, n, zeros, rng = draw(st.integers(1, 5)), draw(st.integers(2, 10)), draw(st.booleans()), \
+        np.random.default_rng(draw(_SEED))
+    probs = rng.dirichlet(np.ones(v), size=v)
+    if zeros and v > 1:
+        probs = np.where(rng.random((v, v)) < 0.3, 0.0, probs)
+        probs[:, 0] += probs.sum(axis=1) == 0
+        probs /= probs.sum(axis=1, keepdims=True)
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8]))
+    return case(probs, rng.integers(0, v, size=n).astype(dtype), note="with zeros" if zeros else "")
+
+
+_EVAL_REFUSED = [
+    case(PROBS, np.array([1]), note="refused: one id"),
+    case(PROBS, np.zeros(0, dtype=np.int64), note="refused: no ids"),
+    case(PROBS, np.array([0, 3]), note="refused: id 3 with 3 tokens"),
+    case(PROBS, np.array([0, -1]), note="refused: id -1"),
+    case(PROBS, np.array([0.0, 1.0]), note="refused: float ids"),
+    case(PROBS, np.array([[0, 1], [1, 2]]), note="refused: 2-d ids"),
+    case(PROBS[:2], np.array([0, 1]), note="refused: probs not square"),
+]
+CONTRACTS = [
+    Contract("language_models.bigram", "cross_entropy", _eval_cases(), exercise="evaluation", examples=8,
+             fixed=_EVAL_REFUSED),
+    Contract("language_models.bigram", "perplexity", _eval_cases(), exercise="evaluation", examples=8,
+             fixed=_EVAL_REFUSED),
+]
+globals().update(contract_tests(CONTRACTS))

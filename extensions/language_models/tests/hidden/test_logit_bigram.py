@@ -59,3 +59,70 @@ def test_gradient_descent_recovers_the_normalised_counts(bg, corpus, rng):
     assert_close(history[0], np.log(3), "history[0], the loss of logits = 0")
     if not np.all(np.diff(history) <= 1e-12):
         raise AssertionError("fit_logit_bigram: the loss rose during training at lr = 5 (it must never rise here)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEED = st.integers(0, 2**32 - 1)
+
+_REGIMES = ("normal", "wide", "large", "ties", "zeros")
+
+
+def _logits(rng, v, regime):
+    if regime == "normal":
+        return rng.normal(size=(v, v)) * 2
+    if regime == "wide":  # each row on its own scale, 1e-3 to 1e3
+        return rng.normal(size=(v, v)) * 10.0 ** rng.uniform(-3, 3, size=(v, 1))
+    if regime == "large":
+        return rng.uniform(500.0, 1000.0, size=(v, v)) * rng.choice([-1.0, 1.0], size=(v, v))
+    if regime == "ties":
+        return rng.integers(-2, 3, size=(v, v)).astype(np.float64)
+    return np.zeros((v, v))
+
+
+@st.composite
+def _loss_cases(draw):
+    """Rows used several times, rows never used, N = 1 too, every logit regime, unsigned ids too."""
+    v, n, regime = draw(st.integers(1, 5)), draw(st.integers(1, 8)), draw(st.sampled_from(_REGIMES))
+    dtype, rng = draw(st.sampled_from([np.int64, np.uint8])), np.random.default_rng(draw(_SEED))
+    prev, nxt = rng.integers(0, v, size=n).astype(dtype), rng.integers(0, v, size=n).astype(dtype)
+    return case(_logits(rng, v, regime), prev, nxt, note=f"logits {regime}")
+
+
+@st.composite
+def _fit_cases(draw):
+    """The first few steps at several learning rates (the defaults too)."""
+    v, n, rng = draw(st.integers(1, 4)), draw(st.integers(1, 8)), np.random.default_rng(draw(_SEED))
+    lr, steps = draw(st.sampled_from([None, 0.1, 1.0, 5.0, 20.0])), draw(st.integers(0, 5))
+    kwargs = {"steps": steps} if lr is None else {"lr": lr, "steps": steps}
+    return case(rng.integers(0, v, size=n), rng.integers(0, v, size=n), v, **kwargs)
+
+
+_Z3 = np.zeros((3, 3))
+_I = np.array([0, 1])
+CONTRACTS = [
+    Contract("language_models.bigram", "logit_bigram_loss", _loss_cases(), exercise="logit_bigram", examples=10,
+             fixed=[
+                 case(_Z3, _I, np.array([1]), note="refused: 2 previous ids, 1 next id"),
+                 case(_Z3, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), note="refused: no ids"),
+                 case(_Z3, _I, np.array([1, 3]), note="refused: next id 3 with V = 3"),
+                 case(_Z3, np.array([-1, 0]), _I, note="refused: previous id -1"),
+                 case(_Z3, np.array([0.0, 1.0]), _I, note="refused: float ids"),
+                 case(np.zeros((2, 3)), _I, _I, note="refused: logits not square"),
+             ]),
+    Contract("language_models.bigram", "fit_logit_bigram", _fit_cases(), exercise="logit_bigram", examples=8,
+             fixed=[
+                 case(np.array([0, 1, 2, 0, 1]), np.array([1, 2, 0, 1, 1]), 3, note="the defaults: lr 5, 500 steps"),
+                 case(_I, _I, 2, lr=1.0, steps=-1, note="refused: steps -1"),
+                 case(_I, _I, 2, lr=0.0, steps=3, note="refused: lr 0"),
+                 case(_I, _I, 2, lr=-1.0, steps=3, note="refused: lr < 0"),
+                 case(_I, _I, 0, lr=1.0, steps=3, note="refused: vocab_size 0"),
+                 case(_I, np.array([0, 2]), 2, lr=1.0, steps=3, note="refused: next id 2 with vocab_size 2"),
+             ]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -113,3 +113,140 @@ def test_fit_refuses_n_zero_k_zero_and_an_empty_corpus(ng):
     assert_raises(ValueError, lambda: ng.fit_ngram(IDS, 0, 3, k=1.0), "fit_ngram(n=0)")
     assert_raises(ValueError, lambda: ng.fit_ngram(IDS, 2, 3, k=0.0), "fit_ngram(k=0)")
     assert_raises(ValueError, lambda: ng.fit_ngram(np.array([], dtype=np.int64), 2, 3, k=1.0), "fit_ngram of no ids")
+
+
+def test_sampling_follows_the_smoothed_probabilities(ng, ref, rng):
+    # a bigram model whose add-1 probabilities are far from the raw counts: 2000 sampled ids follow
+    # next_token_probs row by row, each frequency within 5 standard errors (0.5 / sqrt(visits)) of
+    # its probability (the reference passes for each of 1000 seeds)
+    model = ref.fit_ngram(np.array([0, 0, 0, 0, 1, 1, 2, 0, 0, 1, 0, 0]), 2, 3, k=1.0)
+    ids = expect_array(ng.ngram_sample(model, np.array([0]), 2000, seed=int(rng.integers(1000))), "ngram_sample",
+                       shape=(2000,), kind="i")
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (ids[:-1], ids[1:]), 1)
+    visits = counts.sum(axis=1, keepdims=True)
+    expected = np.array([ref.next_token_probs(model, np.array([a])) for a in range(3)])
+    error = np.abs(counts / np.maximum(visits, 1) - expected) * (visits > 0)
+    allowed = 2.5 / np.sqrt(np.maximum(visits, 1))
+    if np.any(error > allowed):
+        a, b = np.unravel_index(int(np.argmax(error / allowed)), error.shape)
+        raise AssertionError(f"ngram_sample of an add-1 bigram model: after id {a}, id {b} came {counts[a, b]:.0f} "
+                             f"times in {visits[a, 0]:.0f} (frequency {counts[a, b] / visits[a, 0]:.3f}), "
+                             f"next_token_probs gives {expected[a, b]:.3f}")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+import importlib  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEED = st.integers(0, 2**32 - 1)
+
+
+def _reference_ngram():
+    """The trusted ngram module (the grader puts solutions/ on the path), to build the models the
+    cases hand to the learner's functions (a model is plain data)."""
+    return importlib.import_module("language_models.ngram")
+
+
+_K = st.sampled_from([None, 1e-9, 0.1, 1.0, 3.0])  # None: the default
+
+
+@st.composite
+def _ids(draw, low=0, high=12):
+    v, n, rng = draw(st.integers(1, 4)), draw(st.integers(low, high)), np.random.default_rng(draw(_SEED))
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8]))
+    return rng.integers(0, v, size=n).astype(dtype)
+
+
+@st.composite
+def _counts_cases(draw):
+    return case(draw(_ids()), draw(st.integers(1, 4)))
+
+
+@st.composite
+def _fit_cases(draw):
+    n, ids = draw(st.integers(1, 3)), draw(_ids(low=3))
+    vocab_size, k = int(ids.max()) + 1 + draw(st.integers(0, 2)), draw(_K)
+    return case(ids, n, vocab_size) if k is None else case(ids, n, vocab_size, k=k)
+
+
+@st.composite
+def _model(draw):
+    n, v, rng = draw(st.integers(1, 3)), draw(st.integers(2, 5)), np.random.default_rng(draw(_SEED))
+    k = draw(_K)
+    train = rng.integers(0, v, size=draw(st.integers(3, 15)))
+    return _reference_ngram().fit_ngram(train, n, v, 1.0 if k is None else k), rng
+
+
+@st.composite
+def _context_cases(draw):
+    model, rng = draw(_model())
+    return case(model, rng.integers(0, model["vocab_size"], size=model["n"] - 1))  # often a context never seen
+
+
+@st.composite
+def _scored_cases(draw):
+    model, rng = draw(_model())
+    dtype = draw(st.sampled_from([np.int64, np.uint8]))
+    return case(model, rng.integers(0, model["vocab_size"], size=draw(st.integers(model["n"], 10))).astype(dtype))
+
+
+@st.composite
+def _sample_cases(draw):
+    """Models where every context met is followed by one token only (k = 1e-12): every correct
+    sampler draws the same ids, whatever way it draws. n, prompt length, length and seed vary."""
+    n, v, rng = draw(st.integers(1, 3)), draw(st.integers(1, 5)), np.random.default_rng(draw(_SEED))
+    if n == 1:
+        train = np.full(8, rng.integers(v))
+    else:  # a deterministic walk: next = successor[previous], run until it cycles
+        successor, train = rng.integers(0, v, size=v), [int(rng.integers(v))]
+        for _ in range(3 * v + 3):
+            train.append(int(successor[train[-1]]))
+        train = np.array(train)
+    model = _reference_ngram().fit_ngram(train, n, v, 1e-12)
+    p = draw(st.integers(max(n - 1, 1), n + 1))
+    prompt = train[-p:]
+    return case(model, prompt, p + draw(st.integers(0, 6)), seed=draw(st.integers(0, 1000)))
+
+
+_TRIGRAM = {"n": 3, "vocab_size": 3, "k": 0.5, "grams": np.array([[0, 1, 2], [1, 2, 0]]), "counts": np.array([2, 1])}
+_SCORE_REFUSED = [
+    case(_TRIGRAM, np.array([0, 1]), note="refused: 2 ids for a trigram model"),
+    case(_TRIGRAM, np.array([0, 1, 3]), note="refused: id 3 with V = 3"),
+    case(_TRIGRAM, np.array([0, -1, 2]), note="refused: id -1"),
+]
+CONTRACTS = [
+    Contract("language_models.ngram", "ngram_counts", _counts_cases(), exercise="ngram", examples=8, fixed=[
+        case(np.array([1, 2]), 0, note="refused: n 0"), case(np.array([1, 2]), -1, note="refused: n -1"),
+        case(np.array([1, 2]), 2.0, note="refused: n 2.0, not an integer"),
+        case(np.array([1.0, 2.0]), 1, note="refused: float ids"),
+        case(np.array([[1, 2]]), 1, note="refused: 2-d ids"),
+    ]),
+    Contract("language_models.ngram", "fit_ngram", _fit_cases(), exercise="ngram", examples=8, fixed=[
+        case(IDS, 0, 3, note="refused: n 0"), case(IDS, 2, 3, k=0.0, note="refused: k 0"),
+        case(IDS, 2, 3, k=-0.5, note="refused: k < 0"), case(IDS, 2, 2, note="refused: id 2 with vocab_size 2"),
+        case(np.array([1]), 2, 3, note="refused: 1 id for a bigram model"),
+        case(np.zeros(0, dtype=np.int64), 1, 3, note="refused: no ids"),
+        case(IDS, 2, 0, note="refused: vocab_size 0"),
+    ]),
+    Contract("language_models.ngram", "next_token_probs", _context_cases(), exercise="ngram", examples=8, fixed=[
+        case(_TRIGRAM, np.array([0]), note="refused: a context of 1 id for a trigram model"),
+        case(_TRIGRAM, np.array([0, 1, 2]), note="refused: a context of 3 ids"),
+        case(_TRIGRAM, np.array([0, 3]), note="refused: id 3 with V = 3"),
+    ]),
+    Contract("language_models.ngram", "ngram_log_probs", _scored_cases(), exercise="ngram", examples=8,
+             fixed=_SCORE_REFUSED),
+    Contract("language_models.ngram", "ngram_cross_entropy", _scored_cases(), exercise="ngram", examples=6,
+             fixed=_SCORE_REFUSED),
+    Contract("language_models.ngram", "ngram_sample", _sample_cases(), exercise="ngram", examples=8, fixed=[
+        case(_TRIGRAM, np.array([0]), 5, seed=0, note="refused: a prompt of 1 id for a trigram model"),
+        case(_TRIGRAM, np.array([0, 1, 2]), 2, seed=0, note="refused: a prompt longer than length"),
+        case(_TRIGRAM, np.array([0, 3]), 5, seed=0, note="refused: id 3 with V = 3"),
+    ]),
+]
+globals().update(contract_tests(CONTRACTS))

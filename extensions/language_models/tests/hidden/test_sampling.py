@@ -57,3 +57,58 @@ def test_transition_frequencies_of_a_long_sample_match_the_table(bg, rng):
 def test_sample_refuses_a_start_outside_the_vocabulary(bg):
     bg.sample(PROBS, 1, 3, seed=0)
     assert_raises(ValueError, lambda: bg.sample(PROBS, 3, 5, seed=0), "sample(start=3) with 3 tokens")
+
+
+def _assert_rows_follow(ids, table, name):
+    """Each row's transition frequencies within 5 standard errors (0.5 / sqrt(visits)) of its
+    probabilities, and no transition of probability 0."""
+    counts = np.zeros(table.shape)
+    np.add.at(counts, (ids[:-1], ids[1:]), 1)
+    if np.any(counts[table == 0] > 0):
+        raise AssertionError(f"{name}: a transition of probability 0 occurred")
+    visits = counts.sum(axis=1, keepdims=True)
+    error = np.abs(counts / np.maximum(visits, 1) - table) * (visits > 0)
+    allowed = 2.5 / np.sqrt(np.maximum(visits, 1))
+    if np.any(error > allowed):
+        a, b = np.unravel_index(int(np.argmax(error / allowed)), error.shape)
+        raise AssertionError(f"{name}: after id {a}, id {b} came {counts[a, b]:.0f} times in {visits[a, 0]:.0f} "
+                             f"(frequency {counts[a, b] / visits[a, 0]:.3f}), its probability is {table[a, b]:.3f}")
+
+
+def test_a_table_with_zeros_is_followed_row_by_row(bg, rng):
+    # 4000 draws from a table with zeros (the reference passes for each of 1000 seeds)
+    table = np.array([[0.0, 0.7, 0.3, 0.0], [0.25, 0.0, 0.25, 0.5], [0.0, 0.0, 0.1, 0.9], [0.6, 0.4, 0.0, 0.0]])
+    ids = expect_array(bg.sample(table, 3, 4000, seed=int(rng.integers(1000))), "sample of 4000 ids", shape=(4000,),
+                       kind="i")
+    _assert_rows_follow(ids, table, "transition frequencies of 4000 sampled ids")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+_SEED = st.integers(0, 2**32 - 1)
+
+
+@st.composite
+def _deterministic_cases(draw):
+    """Tables whose every row is certain (a 1 and zeros): every correct sampler draws the same ids,
+    whatever way it draws; start, length (1 too) and seed vary."""
+    v, rng = draw(st.integers(1, 5)), np.random.default_rng(draw(_SEED))
+    table = np.eye(v)[rng.integers(0, v, size=v)]
+    return case(table, int(rng.integers(v)), draw(st.integers(1, 8)), seed=draw(st.integers(0, 1000)))
+
+
+_P = np.full((3, 3), 1 / 3)
+CONTRACTS = [
+    Contract("language_models.bigram", "sample", _deterministic_cases(), exercise="sampling", examples=8, fixed=[
+        case(_P, 3, 5, seed=0, note="refused: start 3 with 3 tokens"),
+        case(_P, -1, 5, seed=0, note="refused: start -1"),
+        case(_P, 0, 0, seed=0, note="refused: length 0"),
+        case(np.full((2, 3), 1 / 3), 0, 4, seed=0, note="refused: probs not square"),
+    ]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -51,8 +51,9 @@ def test_first_adam_step_moves_every_entry_by_lr_whatever_the_gradient_size(adam
              "b": rng.normal(size=2)}], "b_out": 50.0 * rng.normal(size=3)}
     new, state = adam.adam_step(params, grads, adam.init_adam(params), 0.01)
     for got, p, g in zip(_leaves(new), _leaves(params), _leaves(grads)):
-        assert_close(got - p, -0.01 * np.sign(g), "first Adam step (bias-corrected: every entry moves by lr)",
-                     rtol=1e-4, atol=1e-9)
+        # lr g / (|g| + eps): lr * sign(g) but for eps, which matters for the tiniest gradients
+        assert_close(got - p, -0.01 * g / (np.abs(g) + 1e-8), "first Adam step (bias-corrected: every entry moves "
+                     "by lr)", rtol=1e-6, atol=1e-9)
     if state["t"] != 1:
         raise AssertionError(f"adam_step: the new state's t must be 1 after the first step, got {state['t']!r}")
 
@@ -112,3 +113,100 @@ def test_clip_by_global_norm_scales_every_leaf_by_one_factor(adam, rng):
     for got, x in zip(_leaves(kept), _leaves(tree)):
         assert_close(got, x, "a gradient shorter than max_norm is unchanged")
     assert_raises(ValueError, lambda: adam.clip_by_global_norm(tree, 0.0), "clip_by_global_norm(max_norm=0)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+GRAD_REGIMES = ("normal", "wide", "large", "small", "ties", "zeros")
+
+
+@st.composite
+def _layout(draw):
+    """A parameter tree's shapes: a dict with a list of 0-2 block dicts, leaves of rank 1-3."""
+    side = dom.shapes((1, 2, 3), 1, 3)
+    blocks = [{"w": draw(side), "b": draw(dom.shapes((1,), 1, 3))} for _ in range(draw(st.integers(0, 2)))]
+    return {"embed": draw(side), "blocks": blocks, "b_out": draw(dom.shapes((1,), 1, 4))}
+
+
+def _fill(draw, layout, regimes, positive=False):
+    if isinstance(layout, dict):
+        return {k: _fill(draw, v, regimes, positive) for k, v in layout.items()}
+    if isinstance(layout, list):
+        return [_fill(draw, v, regimes, positive) for v in layout]
+    value = draw(dom.arrays(layout, regimes=regimes))
+    return np.abs(value) if positive else value
+
+
+@st.composite
+def _trees(draw, regimes=GRAD_REGIMES):
+    return _fill(draw, draw(_layout()), regimes)
+
+
+@st.composite
+def _adam_cases(draw):
+    layout = draw(_layout())
+    params = _fill(draw, layout, ("normal", "zeros", "small", "wide"))
+    grads = _fill(draw, layout, GRAD_REGIMES)
+    t = draw(st.sampled_from([0, 0, 1, 2, 4]))  # a fresh state, or one resumed after t steps
+    if t == 0:
+        state = {"m": _fill(draw, layout, ("zeros",)), "v": _fill(draw, layout, ("zeros",)), "t": 0}
+    else:
+        state = {"m": _fill(draw, layout, ("normal", "small")), "v": _fill(draw, layout, ("normal", "small"), True),
+                 "t": t}
+    lr = draw(st.sampled_from([1e-3, 0.01, 0.3]))
+    kwargs = {}
+    if draw(st.booleans()):
+        kwargs = {"beta1": draw(st.sampled_from([0.0, 0.5, 0.9])), "beta2": draw(st.sampled_from([0.0, 0.8, 0.999])),
+                  "eps": draw(st.sampled_from([1e-8, 1e-3, 0.5]))}
+    return case(params, grads, state, lr, note=f"state after {t} steps", **kwargs)
+
+
+@st.composite
+def _clip_cases(draw):
+    grads = draw(_trees())
+    norm = float(np.sqrt(sum(np.sum(np.square(leaf)) for leaf in _leaves_of(grads))))
+    how = draw(st.sampled_from(["fraction", "fraction", "absolute"]))
+    if how == "fraction" and norm > 0:
+        max_norm = norm * draw(st.sampled_from([0.01, 0.5, 0.999, 1.0, 2.0, 100.0]))
+    else:
+        max_norm = draw(st.sampled_from([1e-3, 1.0, 5.0]))
+    return case(grads, max_norm, note=f"global norm {norm:.4g}")
+
+
+def _leaves_of(tree):
+    if isinstance(tree, dict):
+        return [leaf for key in sorted(tree) for leaf in _leaves_of(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _leaves_of(item)]
+    return [tree]
+
+
+def _fixed_tree():
+    return {"embed": np.ones((2, 2)), "blocks": [{"w": np.ones(3), "b": np.zeros(1)}], "b_out": np.ones(2)}
+
+
+_STATE = {"m": {"embed": np.zeros((2, 2)), "blocks": [{"w": np.zeros(3), "b": np.zeros(1)}], "b_out": np.zeros(2)},
+          "v": {"embed": np.zeros((2, 2)), "blocks": [{"w": np.zeros(3), "b": np.zeros(1)}], "b_out": np.zeros(2)},
+          "t": 0}
+
+CONTRACTS = [
+    Contract("tiny_transformer.adam", "init_adam", st.builds(lambda p: case(p), _trees()), exercise="adam",
+             examples=4),
+    Contract("tiny_transformer.adam", "adam_step", _adam_cases(), exercise="adam", points=2, examples=9,
+             fixed=[case(_fixed_tree(), _fixed_tree(), _STATE, 0.0, note="lr = 0"),
+                    case(_fixed_tree(), _fixed_tree(), _STATE, -0.1, note="lr < 0"),
+                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta1=1.0, note="beta1 = 1"),
+                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta1=-0.1, note="beta1 < 0"),
+                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta2=1.0, note="beta2 = 1"),
+                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta2=-0.5, note="beta2 < 0")]),
+    Contract("tiny_transformer.adam", "global_norm", st.builds(lambda g: case(g), _trees()), exercise="adam",
+             examples=6),
+    Contract("tiny_transformer.adam", "clip_by_global_norm", _clip_cases(), exercise="adam", examples=7,
+             fixed=[case(_fixed_tree(), 0.0, note="max_norm = 0"), case(_fixed_tree(), -1.0, note="max_norm < 0")]),
+]
+globals().update(contract_tests(CONTRACTS))

@@ -129,3 +129,96 @@ def test_held_out_cross_entropy_scores_every_position_once(tasks, ref, ref_model
     assert_close(per_position, ref.held_out_cross_entropy(params, config, text, per_position=True),
                  "held_out_cross_entropy(per_position=True): -log p of the token at position t, t = 1 .. 52 "
                  "(each from the window that gives it the most context)")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+
+import importlib  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _reference(name):
+    return importlib.import_module(name)
+
+
+@st.composite
+def _copy_cases(draw):
+    return case(draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(3, 9)), draw(dom.seeds()))
+
+
+@st.composite
+def _corpus_cases(draw):
+    seq_len = draw(st.integers(1, 6))
+    n = draw(st.integers(seq_len + 1, seq_len + 12))
+    text = draw(dom.int_arrays((n,), 0, 50))
+    return case(text, draw(st.integers(0, 4)), seq_len, draw(dom.seeds()))
+
+
+@st.composite
+def _model(draw):
+    m = _reference("tiny_transformer.model")
+    config = m.make_config(draw(st.integers(3, 6)), 4, draw(st.sampled_from([1, 2])), n_layers=1, d_ff=3,
+                           context=draw(st.integers(2, 6)), pre_norm=draw(st.booleans()), tied=draw(st.booleans()))
+    rng = np.random.default_rng(draw(dom.seeds()))
+    return config, _jitter_tree(m.init_model(config, int(rng.integers(1 << 30))), rng, 1.0)
+
+
+def _jitter_tree(tree, rng, scale):
+    if isinstance(tree, dict):
+        return {k: _jitter_tree(v, rng, scale) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_jitter_tree(v, rng, scale) for v in tree]
+    return tree + scale * rng.normal(size=np.shape(tree))
+
+
+@st.composite
+def _accuracy_cases(draw):
+    config, params = draw(_model())
+    return case(params, config, draw(st.integers(1, 3)), draw(st.integers(1, 6)), draw(dom.seeds()))
+
+
+@st.composite
+def _held_out_cases(draw):
+    config, params = draw(_model())
+    ids = draw(dom.int_arrays((draw(st.integers(2, 16)),), 0, config["vocab_size"]))
+    kwargs = {}
+    if draw(st.booleans()):
+        kwargs["batch_size"] = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        kwargs["per_position"] = draw(st.booleans())
+    return case(params, config, ids, **kwargs)
+
+
+def _fixed_model():
+    m = _reference("tiny_transformer.model")
+    config = m.make_config(4, 2, 1, d_ff=3, context=4)
+    return config, m.init_model(config, 0)
+
+
+def _fixed_model_refusals(kind):
+    config, params = _fixed_model()
+    if kind == "accuracy":
+        return [case(params, config, 0, 4, 0, note="n_tokens = 0"), case(params, config, 2, 0, 0, note="batch 0")]
+    return [case(params, config, np.array([1]), note="a text of one token: nothing to predict"),
+            case(params, config, np.array([1, 4, 0]), note="token id 4 for a vocabulary of 4")]
+
+
+CONTRACTS = [
+    Contract("tiny_transformer.tasks", "copy_batch", _copy_cases(), exercise="batches", examples=8,
+             fixed=[case(0, 3, 5, 0, note="batch_size 0"), case(2, 0, 5, 0, note="n_tokens 0"),
+                    case(2, 3, 2, 0, note="vocab_size 2: no room for a separator and two tokens")]),
+    Contract("tiny_transformer.tasks", "corpus_batch", _corpus_cases(), exercise="batches", examples=10,
+             fixed=[case(np.arange(5), 2, 5, 0, note="5 tokens, windows of 6"),
+                    case(np.arange(5), 2, 0, 0, note="seq_len 0"),
+                    case(np.arange(10).reshape(2, 5), 2, 2, 0, note="ids of rank 2"),
+                    case(np.arange(10.0), 2, 2, 0, note="float ids")]),
+    Contract("tiny_transformer.tasks", "copy_accuracy", _accuracy_cases(), exercise="evaluation", examples=6,
+             fixed=_fixed_model_refusals("accuracy")),
+    Contract("tiny_transformer.tasks", "held_out_cross_entropy", _held_out_cases(), exercise="evaluation", points=2,
+             examples=6, fixed=_fixed_model_refusals("held_out")),
+]
+globals().update(contract_tests(CONTRACTS))

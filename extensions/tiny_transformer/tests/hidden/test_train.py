@@ -183,3 +183,299 @@ def test_sample_is_seeded_and_greedy_at_temperature_zero(tr, ref_model, rng):
                              f"continuation {ids}")
     assert_raises(ValueError, lambda: tr.sample(params, config, np.array([], dtype=np.int64), 3, 0),
                   "sample with an empty prompt")
+
+
+# -- the whole contract, against the reference ---------------------------------------------------
+# Exact short runs: one step, and the loop's first steps, compared with the reference (parameters,
+# Adam's state, the history), at every documented setting: clipping off, clipping that bites and
+# clipping that does not, a fresh and a resumed Adam state, masks, warm-up, both tasks. The
+# parameters are passed explicitly (the reference's, jittered), so the draw order of the learner's
+# phase-3 initialisers costs nothing; train's own init path is checked against the learner's
+# init_model. Sampling is compared draw for draw at temperatures where the next token is uncertain.
+
+import importlib  # noqa: E402
+import zlib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.engine import domains as dom  # noqa: E402
+from grader.engine.differential import (  # noqa: E402
+    Contract, case, contract_tests, describe_case, draw_cases, judge, reference_outcome,
+)
+
+
+def _reference(name):
+    return importlib.import_module(name)
+
+
+def _jitter_tree(tree, rng, scale):
+    if isinstance(tree, dict):
+        return {k: _jitter_tree(v, rng, scale) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_jitter_tree(v, rng, scale) for v in tree]
+    return tree + scale * rng.normal(size=np.shape(tree))
+
+
+def _abs_tree(tree):
+    if isinstance(tree, dict):
+        return {k: _abs_tree(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_abs_tree(v) for v in tree]
+    return np.abs(tree)
+
+
+@st.composite
+def _model(draw, vocab=(3, 5), context=(2, 4)):
+    m = _reference("tiny_transformer.model")
+    h = draw(st.sampled_from([1, 2]))
+    config = m.make_config(draw(st.integers(*vocab)), 4, h, n_layers=1, d_ff=3, context=draw(st.integers(*context)),
+                           pre_norm=draw(st.booleans()), tied=draw(st.booleans()),
+                           activation=draw(st.sampled_from(["relu", "gelu"])))
+    rng = np.random.default_rng(draw(dom.seeds()))
+    params = _jitter_tree(m.init_model(config, int(rng.integers(1 << 30))), rng, 0.3)
+    return config, params, rng
+
+
+@st.composite
+def _states(draw, params, rng):
+    """None-like fresh state (t = 0) or one resumed after a few steps (t > 0, m any sign, v >= 0)."""
+    t = draw(st.sampled_from([0, 1, 3]))
+    zeros = _reference("tiny_transformer.trees").tree_map(np.zeros_like, params)
+    if t == 0:
+        return {"m": zeros, "v": _reference("tiny_transformer.trees").tree_map(np.zeros_like, params), "t": 0}
+    return {"m": _jitter_tree(zeros, rng, 0.1), "v": _abs_tree(_jitter_tree(zeros, rng, 0.01)), "t": t}
+
+
+def _floor_tree(value):
+    """Every float array as (shape, its entries and a 1), every float as [x, 1]: values that are 0
+    up to round-off (the key bias bk's gradient is exactly 0 in exact arithmetic, and Adam turns
+    it into steps of about lr * 1e-9) are judged on the scale of 1, not on their own round-off."""
+    if isinstance(value, dict):
+        return {k: _floor_tree(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_floor_tree(v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return [list(value.shape), np.append(value.ravel(), 1.0)]
+    if isinstance(value, (float, np.floating)):
+        return np.array([float(value), 1.0])
+    return value
+
+
+MAX_NORMS = [None, 1e-3, 0.5, 100.0]  # off, clipping that always bites, sometimes, never
+
+
+@st.composite
+def _step_cases(draw):
+    config, params, rng = draw(_model())
+    state = draw(_states(params, rng))
+    ids = draw(dom.int_arrays((draw(st.integers(1, 2)), draw(st.integers(2, 4))), 0, config["vocab_size"]))
+    mask = None
+    if draw(st.booleans()):
+        mask = rng.random((ids.shape[0], ids.shape[1] - 1)) < 0.6
+        mask.flat[0] = True
+    return case(params, state, ids, config, draw(st.sampled_from([1e-3, 0.05])), mask,
+                draw(st.sampled_from(MAX_NORMS)), note=f"{config}, state t = {state['t']}")
+
+
+@st.composite
+def _tasks(draw, config):
+    if draw(st.booleans()):
+        return {"kind": "copy", "n_tokens": draw(st.integers(1, 2)), "vocab_size": config["vocab_size"]}
+    text = draw(dom.int_arrays((draw(st.integers(config["context"] + 1, 12)),), 0, config["vocab_size"]))
+    return {"kind": "corpus", "ids": text}
+
+
+@st.composite
+def _train_cases(draw):
+    config, params, rng = draw(_model())
+    task = draw(_tasks(config))
+    kwargs = {"batch_size": draw(st.integers(1, 3)), "lr": draw(st.sampled_from([1e-3, 0.03])),
+              "warmup": draw(st.integers(0, 3)), "max_norm": draw(st.sampled_from(MAX_NORMS)), "params": params}
+    if draw(st.booleans()):
+        kwargs["state"] = draw(_states(params, rng))
+    return case(config, task, draw(st.integers(0, 3)), draw(dom.seeds()), note=f"{config}, task {task['kind']}",
+                **kwargs)
+
+
+@st.composite
+def _sample_cases(draw):
+    config, params, rng = draw(_model(vocab=(3, 6), context=(2, 4)))
+    # logits of size 1 (the next token is uncertain), or of size 1000 (a confident model: stability)
+    scale = draw(st.sampled_from([1.0, 1.0, 3.0, 1000.0]))
+    params["b_out"] = scale * rng.normal(size=config["vocab_size"])
+    if "w_out" in params:
+        params["w_out"] = params["w_out"] * scale
+    prompt = draw(dom.int_arrays((draw(st.integers(1, 5)),), 0, config["vocab_size"]))
+    temperature = draw(st.sampled_from([0.0, 0.5, 1.0, 1.0, 2.5]))
+    return case(params, config, prompt, draw(st.integers(1, 5)), draw(dom.seeds()), temperature,
+                note=f"{config}, temperature {temperature}, logits of size about {scale:g}")
+
+
+def _fixed():
+    m = _reference("tiny_transformer.model")
+    config = m.make_config(4, 2, 1, d_ff=3, context=4)
+    params = m.init_model(config, 0)
+    return config, params, _reference("tiny_transformer.adam").init_adam(params)
+
+
+def _fixed_step_refusals():
+    config, params, state = _fixed()
+    ids = np.array([[0, 1, 2]])
+    return [case(params, state, ids, config, 0.0, None, 1.0, note="lr = 0"),
+            case(params, state, ids, config, 0.1, None, 0.0, note="max_norm = 0"),
+            case(params, state, ids, config, 0.1, None, -1.0, note="max_norm < 0")]
+
+
+def _fixed_sample_refusals():
+    config, params, _ = _fixed()
+    return [case(params, config, np.array([], dtype=np.int64), 3, 0, note="an empty prompt"),
+            case(params, config, np.array([[1, 2]]), 3, 0, note="a prompt of rank 2"),
+            case(params, config, np.array([1.0, 2.0]), 3, 0, note="a float prompt"),
+            case(params, config, np.array([1, 4]), 0, 0, note="token id 4 for a vocabulary of 4"),
+            case(params, config, np.array([1, 2]), -1, 0, note="length -1"),
+            case(params, config, np.array([3, 2, 1], dtype=np.uint8), 0, 0, 0.5, note="length 0: the prompt"),
+            case({**params, "b_out": np.array([-1000.0, 0.0, 999.5, 1000.0])}, config, np.array([1]), 6, 3, 1.0,
+                 note="logits near 1000 and 999.5: a coin flip between tokens 2 and 3, if exp does not overflow"),
+            case(params, config, np.array([1, 2]), 3, 0, -0.5, note="temperature < 0")]
+
+
+def _fixed_train_refusals():
+    config, params, _ = _fixed()
+    return [case(config, {"kind": "copy", "n_tokens": 1, "vocab_size": 4}, -1, 0, params=params, note="steps -1")]
+
+
+CONTRACTS = [
+    Contract("tiny_transformer.train", "train_step", _step_cases(), project=_floor_tree, exercise="training", points=2,
+             examples=6,
+             fixed=_fixed_step_refusals(), timeout=120),
+    Contract("tiny_transformer.train", "train", _train_cases(), project=_floor_tree, exercise="training", points=2,
+             examples=5,
+             fixed=_fixed_train_refusals(), timeout=120),
+    Contract("tiny_transformer.train", "sample", _sample_cases(), exercise="sampling", points=2, examples=8,
+             fixed=_fixed_sample_refusals(), timeout=120),
+]
+globals().update(contract_tests(CONTRACTS))
+
+
+def _drawn(contract, request):
+    seed = zlib.crc32(f"{contract.module}.{contract.test_name}:{request.config.getoption('--grade-seed')}".encode())
+    return draw_cases(contract.cases, contract.examples, seed) + list(contract.fixed)
+
+
+def _verdict(contract, cases, got, expected):
+    failures = [(i, problem) for i, (g, e) in enumerate(zip(got, expected))
+                if (problem := judge(g, e, contract)) is not None]
+    if failures:
+        i, problem = failures[0]
+        if "): not started" in problem:
+            raise NotImplementedError(problem.split(": ", 1)[1])
+        raise AssertionError(f"{problem}\n  case {i + 1} of {len(cases)} ({len(failures)} failing): "
+                             f"{describe_case(cases[i])}")
+
+
+def _not_started(outcomes):
+    for outcome in outcomes:
+        if not outcome["ok"] and outcome["error"]["type"] == "NotImplementedError":
+            raise NotImplementedError(outcome["error"]["message"])
+
+
+@st.composite
+def _fresh_train_cases(draw):
+    config, _, _ = draw(_model())
+    return case(config, draw(_tasks(config)), draw(st.integers(1, 2)), draw(dom.seeds()),
+                batch_size=draw(st.integers(1, 2)), lr=0.01, warmup=draw(st.integers(0, 1)))
+
+
+_FRESH = Contract("tiny_transformer.train", "train", _fresh_train_cases(), examples=2, project=_floor_tree,
+                  name="test_train_from_scratch_starts_from_init_model_with_the_first_seed")
+
+
+@pytest.mark.exercise("training")
+def test_train_from_scratch_starts_from_init_model_with_the_first_seed(tr, ref, request):
+    # params=None: the learner's own init_model with the first draw of default_rng(seed), then the
+    # same steps as the reference continuing from those parameters
+    cases = _drawn(_FRESH, request)
+    seeds = [int(np.random.default_rng(c.args[3]).integers(2**31)) for c in cases]
+    inits = tr.init_model.outcomes([((c.args[0], s), {}) for c, s in zip(cases, seeds)])
+    _not_started(inits)
+    got = tr.train.outcomes([(c.args, c.kwargs) for c in cases])
+    expected = [reference_outcome(ref.train, case(*c.args, params=init["value"], **c.kwargs)) if init["ok"]
+                else {"ok": True, "value": None} for c, init in zip(cases, inits)]
+    _verdict(_FRESH, cases, got, expected)
+
+
+# -- checkpoints: the learner's files, read back by the learner's loader and the given reader -----
+
+
+def _entries(entries):
+    """Every entry of a checkpoint, the config parsed (its JSON text may be spaced differently)."""
+    import json
+
+    if not isinstance(entries, dict):
+        return entries
+    out = {}
+    for name, value in entries.items():
+        if name == "config" and isinstance(value, str):
+            out[name] = json.loads(value)
+        elif name == "adam.t" and isinstance(value, np.ndarray) and value.size == 1:
+            out[name] = float(value.ravel()[0])  # a 0-d array (it crosses from the sandbox as shape (1,))
+        elif isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+            out[name] = value.astype(np.float64)
+        else:
+            out[name] = value
+    return out
+
+
+@st.composite
+def _checkpoint_cases(draw):
+    config, params, rng = draw(_model())
+    state = draw(st.one_of(st.none(), _states(params, rng)))
+    name = draw(st.sampled_from(["model.npz", "deeper/dir/model", "model.ckpt"]))
+    return case(name, params, config, state, note=f"{config}, {'with' if state else 'without'} a state")
+
+
+_CHECKPOINT = Contract("tiny_transformer.train", "save_checkpoint", _checkpoint_cases(), examples=2,
+                       rtol=0, atol=0, name="test_contract_checkpoints")
+
+
+@pytest.mark.exercise("checkpoints")
+@pytest.mark.points(2)
+def test_contract_checkpoints(tr, ref, request, tmp_path):
+    cases = _drawn(_CHECKPOINT, request)
+    got_paths = tr.save_checkpoint.outcomes(
+        [((str(tmp_path / "got" / str(i) / c.args[0]), *c.args[1:]), {}) for i, c in enumerate(cases)])
+    _not_started(got_paths)
+    expected_paths = [reference_outcome(ref.save_checkpoint, case(str(tmp_path / "ref" / str(i) / c.args[0]), *c.args[1:]))
+                      for i, c in enumerate(cases)]
+
+    def relative(outcome, side, i):
+        if outcome["ok"] and isinstance(outcome["value"], str):
+            path = Path(outcome["value"])
+            root = tmp_path / side / str(i)
+            return {"ok": True, "value": str(path.relative_to(root)) if path.is_relative_to(root) else str(path)}
+        return outcome
+
+    got = [relative(o, "got", i) for i, o in enumerate(got_paths)]
+    expected = [relative(o, "ref", i) for i, o in enumerate(expected_paths)]
+    _verdict(_CHECKPOINT, cases, got, expected)  # the path written, suffix and all
+    written = [o["value"] for o in got_paths]
+    entries = tr.checkpoint_entries.outcomes([((p,), {}) for p in written])
+    loaded = tr.load_checkpoint.outcomes([((p,), {}) for p in written])
+    _not_started(loaded)
+    reader = Contract("tiny_transformer.train", "save_checkpoint", project=_entries, rtol=0, atol=0)
+    _verdict(reader, cases, entries,
+             [reference_outcome(ref.checkpoint_entries, case(o["value"])) for o in expected_paths])
+    loader = Contract("tiny_transformer.train", "load_checkpoint", rtol=0, atol=0)
+    _verdict(loader, cases, loaded, [reference_outcome(ref.load_checkpoint, case(o["value"])) for o in expected_paths])
+
+
+@pytest.mark.exercise("checkpoints")
+def test_load_checkpoint_refuses_a_file_without_a_config(tr, ref):
+    import importlib.util
+
+    spec = importlib.util.find_spec("matplotlib")  # not imported: its sample data is an .npz the sandbox can read
+    other = Path(spec.origin).parent / "mpl-data" / "sample_data" / "goog.npz" if spec and spec.origin else Path("-")
+    if not other.exists():
+        pytest.skip("no .npz file without a config on this machine")
+    assert_raises(ValueError, lambda: tr.load_checkpoint(str(other)), "load_checkpoint of an .npz without a config")
