@@ -143,8 +143,8 @@ def sample(probs: np.ndarray, start: int, length: int, seed: int) -> np.ndarray:
     drawn from probs[previous id]. All randomness from ``np.random.default_rng(seed)``: the same
     seed gives the same ids, different seeds (almost always) different ones. Any correct way to
     draw is accepted (``rng.choice(V, p=row)``, or one uniform per step and the row's cumulative
-    sum). Raises ValueError for a probs that is not a non-empty square (V, V) table, a start
-    outside [0, V) or length < 1.
+    sum). Raises ValueError for a probs that is not a non-empty square (V, V) table, a start that
+    is not an integer in [0, V), or a length that is not an integer >= 1.
     """
     probs = _check_probs(probs)
     # YOUR CODE HERE

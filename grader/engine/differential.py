@@ -272,7 +272,8 @@ def _compare_floats(got: np.ndarray, expected: np.ndarray, name: str, rtol: floa
     same_special = (np.isnan(got) == np.isnan(expected)) & (np.isinf(got) == np.isinf(expected))
     finite = np.isfinite(expected)
     scale = float(np.max(np.abs(expected[finite]))) if finite.any() else 0.0
-    error = np.where(finite, np.abs(got - expected), 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.where(finite, np.abs(got - expected), 0.0)
     allowed = rtol * np.abs(np.where(finite, expected, 0.0)) + atol * scale + 1e-300
     infinite_ok = np.where(np.isinf(expected), got == expected, True)
     bad = ~(same_special & infinite_ok & (np.nan_to_num(error, nan=np.inf) <= allowed))

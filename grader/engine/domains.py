@@ -33,12 +33,19 @@ MODERATE_REGIMES = ("normal", "wide", "ties")  # for functions whose contract ha
 _notes: dict[int, str] = {}
 
 
+def remember(value: object, note: str) -> object:
+    """Record what ``value`` is (its regime) so a failure message can name it; returns ``value``."""
+    _notes[id(value)] = note
+    return value
+
+
 def note_of(value: object) -> str | None:
     """The regime an array drawn here was built in (None for other values)."""
     return _notes.get(id(value))
 
 
-def _fill(rng: np.random.Generator, shape: tuple[int, ...], regime: str) -> np.ndarray:
+def fill(rng: np.random.Generator, shape: tuple[int, ...], regime: str) -> np.ndarray:
+    """An array of ``shape`` in ``regime`` from ``rng`` (for strategies that draw one seed per case)."""
     if regime == "normal":
         return rng.normal(size=shape)
     if regime == "wide":
@@ -72,9 +79,8 @@ def arrays(draw: st.DrawFn, shape: tuple[int, ...] | st.SearchStrategy | None = 
         shape = draw(shape)
     regime = draw(st.sampled_from(list(regimes)))
     seed = draw(st.integers(0, 2**32 - 1))
-    value = _fill(np.random.default_rng(seed), tuple(shape), regime).astype(dtype)
-    _notes[id(value)] = regime
-    return value
+    value = fill(np.random.default_rng(seed), tuple(shape), regime).astype(dtype)
+    return remember(value, regime)
 
 
 @st.composite

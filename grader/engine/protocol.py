@@ -70,7 +70,7 @@ def encode(value: Any, arrays: list[np.ndarray], keep: Callable[[Any], dict] | N
     if type(value) in _NUMPY_SCALARS:
         return encode(value.item(), arrays, keep)
     if _is_plain_array(value):
-        arrays.append(np.ascontiguousarray(value))
+        arrays.append(value if value.flags.c_contiguous else np.array(value, order="C"))  # 0-d stays 0-d
         return {"__array__": len(arrays) - 1}
     if type(value) is tuple:
         return {"__tuple__": [encode(v, arrays, keep) for v in value]}

@@ -111,7 +111,8 @@ ALTERNATIVES = [
     ),
     Alternative(
         "check_attention_with_its_own_central_differences", GC,
-        "    return {name: compare(analytic[name], numerical_gradient(loss[name], inputs[name])) for name in (\"q\", \"k\", \"v\")}\n",
+        "    return {name: compare(analytic[name], numerical_gradient(loss[name], inputs[name]))"
+        " for name in (\"q\", \"k\", \"v\")}\n",
         "    reports = {}\n"
         "    for name in (\"q\", \"k\", \"v\"):\n"
         "        x, numeric = inputs[name].copy(), np.zeros_like(inputs[name])\n"

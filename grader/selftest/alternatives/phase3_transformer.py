@@ -28,7 +28,8 @@ ALTERNATIVES = [
         "layer_norm_backward_in_the_sum_form", TB,
         "    dx = inv_std * (g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True))\n",
         "    n = xhat.shape[-1]\n"
-        "    dx = (inv_std / n) * (n * g - g.sum(axis=-1, keepdims=True) - xhat * (g * xhat).sum(axis=-1, keepdims=True))\n",
+        "    dx = (inv_std / n) * (n * g - g.sum(axis=-1, keepdims=True)\n"
+        "                          - xhat * (g * xhat).sum(axis=-1, keepdims=True))\n",
         "dx = inv_std / D (D g - sum g - xhat sum(g xhat))",
     ),
     Alternative(

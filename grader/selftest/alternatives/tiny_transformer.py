@@ -72,7 +72,8 @@ ALTERNATIVES = [
     ),
     Alternative(
         "copy_batch_with_hstack", TASKS,
-        "    sep = np.full((batch_size, 1), SEP)\n    ids = np.concatenate([x, sep, x], axis=1).astype(np.int64)  # (B, 2n + 1)\n",
+        "    sep = np.full((batch_size, 1), SEP)\n"
+        "    ids = np.concatenate([x, sep, x], axis=1).astype(np.int64)  # (B, 2n + 1)\n",
         "    ids = np.hstack([x, np.zeros((batch_size, 1), dtype=x.dtype), x]).astype(np.int64)\n",
         "the copy rows built with np.hstack",
     ),

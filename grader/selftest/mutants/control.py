@@ -96,4 +96,94 @@ MUTANTS = [
         "    return np.exp(_log_softmax(base_logits + rewards * beta))\n",
         "pi_0 exp(beta r): a larger KL coefficient moves the policy further, not less",
     ),
+    # -- issue 15: documented arguments varied, resumed states, exact short runs, stability, refusals
+    Mutant(
+        "loop_baseline_includes_its_own_sample", POLICY,
+        "        baseline = (returns.sum() - returns) / (batch_size - 1)  # leave-one-out mean\n",
+        "        baseline = np.full(batch_size, returns.mean())\n",
+        "the baseline is the mean return of the whole batch, the sample's own return included",
+    ),
+    Mutant(
+        "loop_penalty_without_beta", POLICY,
+        "        returns = rewards[actions] - beta * (log_pi[actions] - log_ref[actions])  # (M,)\n",
+        "        returns = rewards[actions] - (log_pi[actions] - log_ref[actions])\n",
+        "the KL penalty of each sample is not multiplied by beta",
+    ),
+    Mutant(
+        "loop_seeds_in_the_wrong_order", POLICY,
+        "        actions = sample_actions(log_pi, batch_size, [seed, step])\n",
+        "        actions = sample_actions(log_pi, batch_size, [step, seed])\n",
+        "the sampler's seed list is [step, seed] instead of the documented [seed, step]",
+    ),
+    Mutant(
+        "reinforce_per_sample_baseline_averaged", POLICY,
+        "    baseline = np.broadcast_to(as_float_array(baseline, \"baseline\"), returns.shape)\n",
+        "    baseline = np.full(returns.shape, float(np.mean(as_float_array(baseline, \"baseline\"))))\n",
+        "a per-sample baseline is replaced by its mean",
+    ),
+    Mutant(
+        "sample_actions_refuses_a_single_draw", POLICY,
+        "    if n < 1:\n",
+        "    if n < 2:\n",
+        "n = 1 is refused",
+    ),
+    Mutant(
+        "optimal_policy_without_the_max_shift", POLICY,
+        "    return np.exp(_log_softmax(base_logits + rewards / beta))\n",
+        "    z = np.exp(base_logits + rewards / beta)\n"
+        "    return z / z.sum()\n",
+        "softmax without subtracting the maximum: a small beta overflows",
+    ),
+    Mutant(
+        "kl_from_probabilities", POLICY,
+        "    return float(np.exp(log_pi) @ (log_pi - log_ref))\n",
+        "    p, p0 = np.exp(log_pi), np.exp(log_ref)\n"
+        "    return float(np.sum(np.where(p > 0, p * np.log(p / p0), 0.0)))\n",
+        "KL computed from probabilities: pi_0 underflows to 0 and the KL to inf",
+    ),
+    Mutant(
+        "log_probs_without_the_max_shift", POLICY,
+        "    return _log_softmax(base_logits + features @ theta)\n",
+        "    z = base_logits + features @ theta\n"
+        "    return z - np.log(np.exp(z).sum())\n",
+        "log-softmax without subtracting the maximum: logits of 1000 overflow",
+    ),
+    Mutant(
+        "ranking_loss_log1p_exp_overflows", REWARD_MODEL,
+        "    loss = float(np.mean(np.logaddexp(0.0, -delta)))\n",
+        "    loss = float(np.mean(np.log1p(np.exp(-delta))))\n",
+        "log(1 + exp(-delta)) written directly: a pair ranked wrong by 1000 costs inf",
+    ),
+    Mutant(
+        "reward_training_without_momentum", REWARD_MODEL,
+        "        params, velocity = sgd_step(params, grads, lr, velocity, momentum)\n",
+        "        params, velocity = sgd_step(params, grads, lr, velocity)\n",
+        "the momentum argument is never passed on: plain gradient descent",
+    ),
+    Mutant(
+        "reward_training_he_init_for_every_activation", REWARD_MODEL,
+        "    params = init_params(sizes, seed, \"he\" if activation == \"relu\" else \"xavier\")\n",
+        "    params = init_params(sizes, seed, \"he\")\n",
+        "He initialisation for tanh and sigmoid too",
+    ),
+    Mutant(
+        "labeller_compares_the_wrong_way", PREFERENCES,
+        "    first_chosen = rng.random(first.size) < p_first\n",
+        "    first_chosen = rng.random(first.size) > 1.0 - p_first\n",
+        "first chosen when u > 1 - P: the right probability, but not the documented draw",
+    ),
+    Mutant(
+        "labeller_refuses_no_pairs", PREFERENCES,
+        "    if not noise > 0:\n",
+        "    if first.size == 0:\n"
+        "        raise ValueError(\"no pairs\")\n"
+        "    if not noise > 0:\n",
+        "an empty set of pairs (allowed) is refused",
+    ),
+    Mutant(
+        "pairwise_accuracy_tie_counts_wrong", REWARD_MODEL,
+        "    return float(np.mean((gap > 0) + 0.5 * (gap == 0)))\n",
+        "    return float(np.mean(gap > 0))\n",
+        "a tie counts as a wrong ranking instead of half right",
+    ),
 ]

@@ -172,7 +172,8 @@ MUTANTS = [
     Mutant(
         "apply_mask_accepts_a_float_mask", MASK,
         "    if mask.dtype != np.bool_:\n"
-        "        raise ValueError(f\"apply_mask: the mask must be a bool array (True = may attend), got dtype {mask.dtype}\")\n",
+        "        raise ValueError(f\"apply_mask: the mask must be a bool array (True = may attend), "
+        "got dtype {mask.dtype}\")\n",
         "    mask = mask.astype(bool)\n",
         "a 0/1 float mask is silently read as bool instead of refused",
     ),
@@ -201,7 +202,8 @@ MUTANTS = [
     Mutant(
         "attention_loops_casts_the_mask_to_bool", ATT,
         "        allowed = np.isfinite(apply_mask(np.zeros(q.shape[:-2] + (t_q, t_k)), mask))  # (..., Tq, Tk)\n",
-        "        allowed = np.isfinite(apply_mask(np.zeros(q.shape[:-2] + (t_q, t_k)), np.asarray(mask, dtype=bool)))\n",
+        "        allowed = np.isfinite(apply_mask(np.zeros(q.shape[:-2] + (t_q, t_k)),\n"
+        "                                         np.asarray(mask, dtype=bool)))\n",
         "the loop version accepts a float mask (any nonzero = attend) instead of refusing it",
     ),
     Mutant(

@@ -130,4 +130,93 @@ MUTANTS = [
         "        pass\n",
         "the checkpoint saves Adam's moments but not its step count, so it cannot be resumed",
     ),
+    # -- issue 15: documented arguments varied, resumed states, exact short runs, stability, refusals
+    Mutant(
+        "adam_bias_correction_frozen_at_step_one", ADAM,
+        "    c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t\n",
+        "    c1, c2 = 1.0 - beta1, 1.0 - beta2\n",
+        "bias correction with beta^1 whatever the step: right on a fresh state, wrong once training resumes",
+    ),
+    Mutant(
+        "adam_ignores_its_eps", ADAM,
+        "(np.sqrt(v_ / c2) + eps)",
+        "(np.sqrt(v_ / c2) + 1e-8)",
+        "the eps argument is accepted but the default 1e-8 is always used",
+    ),
+    Mutant(
+        "adam_ignores_its_betas", ADAM,
+        "    m = tree_map(lambda m_, g: beta1 * m_ + (1.0 - beta1) * g, state[\"m\"], grads)\n",
+        "    m = tree_map(lambda m_, g: 0.9 * m_ + (1.0 - 0.9) * g, state[\"m\"], grads)\n",
+        "the first moment always decays with 0.9, whatever beta1 says",
+    ),
+    Mutant(
+        "adam_refuses_a_beta_of_zero", ADAM,
+        "        if not 0 <= beta < 1:\n",
+        "        if not 0 < beta < 1:\n",
+        "beta = 0 (no averaging, allowed by [0, 1)) is refused",
+    ),
+    Mutant(
+        "clip_scales_short_gradients_up", ADAM,
+        "    factor = max_norm / norm if norm > max_norm else 1.0\n",
+        "    factor = max_norm / norm if norm > 0 else 1.0\n",
+        "every gradient is rescaled to length max_norm, the short ones stretched up",
+    ),
+    Mutant(
+        "train_step_clips_even_when_told_not_to", TRAIN,
+        "    if max_norm is None:\n"
+        "        norm = global_norm(grads)\n",
+        "    if max_norm is None:\n"
+        "        grads, norm = clip_by_global_norm(grads, 1.0)\n",
+        "max_norm=None still clips at 1",
+    ),
+    Mutant(
+        "train_restarts_adam_when_resuming", TRAIN,
+        "    if state is None:\n"
+        "        state = init_adam(params)\n",
+        "    state = init_adam(params)\n",
+        "a given Adam state is thrown away: resumed training restarts its moments",
+    ),
+    Mutant(
+        "train_forgets_max_norm", TRAIN,
+        "        params, state, loss, norm = train_step(params, state, ids, config, rate, mask, max_norm)\n",
+        "        params, state, loss, norm = train_step(params, state, ids, config, rate, mask)\n",
+        "train always clips at the default 1.0, whatever max_norm it was given",
+    ),
+    Mutant(
+        "sample_multiplies_by_the_temperature", TRAIN,
+        "        z = last / temperature\n",
+        "        z = last * temperature\n",
+        "the logits are multiplied by the temperature instead of divided",
+    ),
+    Mutant(
+        "sample_without_the_max_shift", TRAIN,
+        "        p = np.exp(z - z.max())\n",
+        "        p = np.exp(z)\n",
+        "softmax of the sampler without subtracting the maximum: confident models overflow",
+    ),
+    Mutant(
+        "sample_accepts_ids_outside_the_vocabulary", TRAIN,
+        "    check_ids(prompt[None, :], config[\"vocab_size\"], \"prompt\")\n",
+        "",
+        "the prompt's ids are not checked: a prompt with an id >= V and length 0 comes back as it is",
+    ),
+    Mutant(
+        "cross_entropy_accepts_any_mask", MODEL,
+        "    if mask.dtype != np.bool_ or mask.shape != (b, t):\n",
+        "    mask = mask.astype(bool)\n"
+        "    if mask.shape != (b, t):\n",
+        "a float or integer mask is silently converted instead of refused",
+    ),
+    Mutant(
+        "output_init_std_squared", MODEL,
+        "        params[\"w_out\"] = np.random.default_rng(out_seed).normal(0.0, OUT_INIT_STD, size=(d, v))\n",
+        "        params[\"w_out\"] = np.random.default_rng(out_seed).normal(0.0, OUT_INIT_STD**2, size=(d, v))\n",
+        "w_out drawn with variance 0.02 passed as the standard deviation's square: far too small",
+    ),
+    Mutant(
+        "checkpoint_v_saved_as_m", TRAIN,
+        "        entries.update({f\"adam.v.{k}\": v for k, v in flatten(state[\"v\"]).items()})\n",
+        "        entries.update({f\"adam.v.{k}\": v for k, v in flatten(state[\"m\"]).items()})\n",
+        "the checkpoint stores the first moment twice and loses the second",
+    ),
 ]

@@ -73,7 +73,7 @@ def test_the_gradient_checker_flags_a_wrong_gradient_and_its_worst_index(gc, rng
 # The checker is graded on right AND wrong gradients, at every documented eps and threshold: each
 # case hands it one of the trusted functions of grader/engine/callbacks.py, a point x and an
 # analytic gradient that is right, off by a little or a lot at one entry, scaled, of the wrong
-# sign or zero. Cases are built by numpy from a few drawn choices and one drawn seed.
+# sign or zero. Cases are built by numpy from one drawn seed each.
 
 from hypothesis import strategies as st  # noqa: E402
 
@@ -105,27 +105,38 @@ _FUNCTIONS = {
     "exp_sum": (("normal", "small", "ties", "zeros"), np.exp),
     "mutating_sum_squares": (("normal", "wide", "large", "small", "ties"), lambda x: 2 * x),
 }
-_NAMES = st.sampled_from(sorted(_FUNCTIONS))
-_SEED = st.integers(0, 2**32 - 1)
-_SHAPE = st.sampled_from([1, 2, 3]).flatmap(lambda r: st.tuples(*[st.integers(1, 3)] * r))
-_SHAPE_2 = _SHAPE.filter(lambda s: np.prod(s) >= 2)  # at least two entries: a worst index to find
-_EPS = st.sampled_from([None, 1e-6, 1e-4, 1e-3, 1e-2, 0.1])  # None: the default
+_NAMES = sorted(_FUNCTIONS)
+_EPS = [None, 1e-6, 1e-4, 1e-3, 1e-2, 0.1]  # None: the default
 
 
-@st.composite
-def _gradient_cases(draw):
-    name, shape, eps = draw(_NAMES), draw(_SHAPE), draw(_EPS)
-    regime = draw(st.sampled_from(_FUNCTIONS[name][0]))
-    x = _fill(np.random.default_rng(draw(_SEED)), shape, regime)
+def _cases(build):
+    """Cases built by ``build(rng)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed)))
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _shape(rng, min_size=1):
+    """Ranks 1 to 3, sides 1 to 3, at least ``min_size`` entries."""
+    while True:
+        shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(1, 4)))
+        if np.prod(shape) >= min_size:
+            return shape
+
+
+def _gradient_cases(rng):
+    name, shape, eps = _pick(rng, _NAMES), _shape(rng), _pick(rng, _EPS)
+    regime = _pick(rng, _FUNCTIONS[name][0])
+    x = _fill(rng, shape, regime)
     kwargs = {} if eps is None else {"eps": eps}
     return case(Callback(name), x, note=f"x {regime}", **kwargs)
 
 
-@st.composite
-def _error_cases(draw):
-    shape, regime, kind = draw(_SHAPE), draw(st.sampled_from(("normal", "wide", "large", "small", "ties", "zeros"))), \
-        draw(st.sampled_from(("equal", "close", "off", "off", "unrelated", "unrelated", "zeros", "swapped zeros")))
-    rng = np.random.default_rng(draw(_SEED))
+def _error_cases(rng):
+    shape, regime = _shape(rng), _pick(rng, ("normal", "wide", "large", "small", "ties", "zeros"))
+    kind = _pick(rng, ("equal", "close", "off", "off", "unrelated", "unrelated", "zeros", "swapped zeros"))
     analytic = _fill(rng, shape, regime)
     numeric = {
         "equal": analytic.copy(),
@@ -140,15 +151,13 @@ def _error_cases(draw):
     return case(analytic, numeric, note=f"analytic {regime}, numeric {kind}")
 
 
-@st.composite
-def _check_cases(draw):
-    name, shape = draw(_NAMES), draw(_SHAPE_2)
+def _check_cases(rng):
+    name, shape = _pick(rng, _NAMES), _shape(rng, min_size=2)  # two entries at least: a worst index to find
     # a large eps makes the truncation error of cube_sum the same at every entry (eps^2): keep it small there
-    eps = draw(st.sampled_from([None, 1e-6, 1e-4] if name == "cube_sum" else [None, 1e-6, 1e-4, 1e-2, 0.1]))
-    threshold = draw(st.sampled_from([None, 1e-6, 1e-4, 1e-2, 0.5]))
-    kind = draw(st.sampled_from(("right", "right", "one entry", "scaled", "sign", "zeros")))
-    delta = draw(st.sampled_from([1e-7, 1e-4, 1e-2, 1.0]))
-    rng = np.random.default_rng(draw(_SEED))
+    eps = _pick(rng, [None, 1e-6, 1e-4] if name == "cube_sum" else [None, 1e-6, 1e-4, 1e-2, 0.1])
+    threshold = _pick(rng, [None, 1e-6, 1e-4, 1e-2, 0.5])
+    kind = _pick(rng, ("right", "right", "one entry", "scaled", "sign", "zeros"))
+    delta = _pick(rng, [1e-7, 1e-4, 1e-2, 1.0])
     x = _fill(rng, shape, "wide" if name != "exp_sum" and rng.random() < 0.3 else "normal")
     analytic = _FUNCTIONS[name][1](x)
     if kind == "one entry":
@@ -160,8 +169,8 @@ def _check_cases(draw):
     elif kind == "zeros":
         analytic = np.zeros(shape)
     kwargs = {k: v for k, v in (("eps", eps), ("threshold", threshold)) if v is not None}
-    return case(Callback(name), x, analytic, note=f"analytic {kind}" + (f" (delta {delta})" if kind in
-                                                                      ("one entry", "scaled") else ""), **kwargs)
+    note = f"analytic {kind}" + (f" (delta {delta})" if kind in ("one entry", "scaled") else "")
+    return case(Callback(name), x, analytic, note=note, **kwargs)
 
 
 def _report(report):
@@ -176,16 +185,16 @@ def _report(report):
 
 
 CONTRACTS = [
-    Contract("phase0_math.gradcheck", "numerical_gradient", _gradient_cases(), exercise="gradcheck", examples=10,
+    Contract("phase0_math.gradcheck", "numerical_gradient", _cases(_gradient_cases), exercise="gradcheck", examples=10,
              rtol=1e-6, atol=1e-8),
-    Contract("phase0_math.gradcheck", "relative_error", _error_cases(), exercise="gradcheck", examples=10, fixed=[
+    Contract("phase0_math.gradcheck", "relative_error", _cases(_error_cases), exercise="gradcheck", examples=10, fixed=[
         case(np.zeros(0), np.zeros(0), note="two empty arrays give 0"),
         case(np.array([1e-9, 0.0]), np.array([0.0, 0.0]), note="the 1e-8 floor"),
         case(np.array([2.0, 0.0]), np.array([0.0, 1.0]), note="max(|a| + |n|) is 2, not max|a| + max|n| = 3"),
         case(np.ones(3), np.ones((3, 1)), note="refused: shapes differ"),
         case(np.ones((2, 3)), np.ones((3, 2)), note="refused: shapes differ"),
     ]),
-    Contract("phase0_math.gradcheck", "check_gradient", _check_cases(), exercise="gradcheck", examples=14,
+    Contract("phase0_math.gradcheck", "check_gradient", _cases(_check_cases), exercise="gradcheck", examples=14,
              project=_report, rtol=1e-5, fixed=[
                  case(Callback("cube_sum"), np.ones(3), np.ones((3, 1)), note="refused: analytic (3, 1) for x (3,)"),
                  case(Callback("cube_sum"), np.ones((2, 3)), np.ones((3, 2)), note="refused: analytic transposed"),

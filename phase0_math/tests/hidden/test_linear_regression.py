@@ -100,7 +100,7 @@ def test_critical_learning_rate_on_a_data_set_matches_the_reference(lr, ref, rng
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw); the regimes
+# Cases are built by numpy from one drawn seed each (cheap to draw); the regimes
 # are those of grader.engine.domains (normal, one scale from 1e-3 to 1e3, |x| near 1000, 1e-8, small
 # integers, zeros), plus data far from 0 (1e6 + normal) and constant data.
 
@@ -130,8 +130,13 @@ def _fill(rng, n, regime):
     return np.zeros(n)
 
 
-_REGIME = st.sampled_from(REGIMES)
-_SEED = st.integers(0, 2**32 - 1)
+def _cases(build, **kwargs):
+    """Cases built by ``build(rng, **kwargs)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed), **kwargs))
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
 
 
 def _line(rng):
@@ -139,33 +144,28 @@ def _line(rng):
     return tuple(0.0 if rng.random() < 0.15 else float(rng.normal() * 2) for _ in range(2))
 
 
-@st.composite
-def _x_cases(draw, min_n=1, regimes=REGIMES):
-    n, regime, rng = draw(st.integers(min_n, 6)), draw(st.sampled_from(regimes)), np.random.default_rng(draw(_SEED))
+def _x_cases(rng, regimes=REGIMES):
+    n, regime = int(rng.integers(1, 7)), _pick(rng, regimes)
     return case(_fill(rng, n, regime), note=f"x {regime}")
 
 
-@st.composite
-def _predict_cases(draw):
-    n, regime, rng = draw(st.integers(0, 6)), draw(_REGIME), np.random.default_rng(draw(_SEED))
+def _predict_cases(rng):
+    n, regime = int(rng.integers(0, 7)), _pick(rng, REGIMES)
     return case(_fill(rng, n, regime), *_line(rng), note=f"x {regime}")
 
 
-@st.composite
-def _data_cases(draw, with_lr=False):
-    n, rx, ry, rng = draw(st.integers(1, 6)), draw(_REGIME), draw(_REGIME), np.random.default_rng(draw(_SEED))
+def _data_cases(rng, with_lr=False):
+    n, rx, ry = int(rng.integers(1, 7)), _pick(rng, REGIMES), _pick(rng, REGIMES)
     x, y = _fill(rng, n, rx), _fill(rng, n, ry)
-    extra = (draw(st.sampled_from([0.0, 0.01, 0.1, 0.5, 2.0])),) if with_lr else ()
+    extra = (_pick(rng, [0.0, 0.01, 0.1, 0.5, 2.0]),) if with_lr else ()
     return case(x, y, *_line(rng), *extra, note=f"x {rx}, y {ry}")
 
 
-@st.composite
-def _fit_cases(draw):
+def _fit_cases(rng):
     """A few steps from a drawn start at a drawn learning rate; sometimes a run that must diverge."""
-    n, rx, rng = draw(st.integers(1, 5)), draw(st.sampled_from(("normal", "ties", "small", "wide"))), \
-        np.random.default_rng(draw(_SEED))
-    lr, steps, start = draw(st.sampled_from([0.01, 0.1, 0.3, 1.0])), draw(st.integers(0, 6)), draw(st.booleans())
-    if draw(st.integers(0, 5)) == 0:
+    n, rx = int(rng.integers(1, 6)), _pick(rng, ("normal", "ties", "small", "wide"))
+    lr, steps, start = _pick(rng, [0.01, 0.1, 0.3, 1.0]), int(rng.integers(0, 7)), rng.random() < 0.5
+    if rng.random() < 1 / 6:
         rx, lr, steps = "large", 0.5, 40  # the loss overflows after about 25 steps: TrainingDiverged
     x = _fill(rng, n, rx)
     y = 1.5 * x - 0.5 + rng.normal(size=n)
@@ -180,21 +180,22 @@ _DATA_REFUSED = [
     case(np.zeros(0), np.zeros(0), 1.0, 0.0, note="refused: no data points"),
 ]
 CONTRACTS = [
-    Contract("phase0_math.linear_regression", "predict", _predict_cases(), exercise="linear_regression", examples=6,
-             fixed=[case(np.zeros((2, 2)), 1.0, 0.0, note="refused: 2-d x")]),
-    Contract("phase0_math.linear_regression", "squared_loss", _data_cases(), exercise="linear_regression",
+    Contract("phase0_math.linear_regression", "predict", _cases(_predict_cases), exercise="linear_regression",
+             examples=6, fixed=[case(np.zeros((2, 2)), 1.0, 0.0, note="refused: 2-d x")]),
+    Contract("phase0_math.linear_regression", "squared_loss", _cases(_data_cases), exercise="linear_regression",
              examples=8, fixed=_DATA_REFUSED),
-    Contract("phase0_math.linear_regression", "gradients", _data_cases(), exercise="linear_regression",
+    Contract("phase0_math.linear_regression", "gradients", _cases(_data_cases), exercise="linear_regression",
              examples=8, fixed=_DATA_REFUSED),
-    Contract("phase0_math.linear_regression", "gd_step", _data_cases(with_lr=True), exercise="linear_regression",
-             examples=8, fixed=[case(*c.args, 0.1, note=c.note) for c in _DATA_REFUSED]),
-    Contract("phase0_math.linear_regression", "fit", _fit_cases(), exercise="linear_regression", examples=10, fixed=[
-        case(np.array([10.0, 20.0, 30.0]), np.array([20.0, 40.0, 60.0]), lr=0.25, steps=200,
-             note="diverges: TrainingDiverged"),
-        case(np.array([1.0, 2.0]), np.array([3.0, 5.0]), lr=0.1, steps=-1, note="refused: steps < 0"),
-        case(np.zeros(0), np.zeros(0), lr=0.1, steps=3, note="refused: no data points"),
-    ]),
-    Contract("phase0_math.linear_regression", "standardize", _x_cases(regimes=REGIMES + ("constant",) * 2),
+    Contract("phase0_math.linear_regression", "gd_step", _cases(_data_cases, with_lr=True),
+             exercise="linear_regression", examples=8, fixed=[case(*c.args, 0.1, note=c.note) for c in _DATA_REFUSED]),
+    Contract("phase0_math.linear_regression", "fit", _cases(_fit_cases), exercise="linear_regression", examples=10,
+             fixed=[
+                 case(np.array([10.0, 20.0, 30.0]), np.array([20.0, 40.0, 60.0]), lr=0.25, steps=200,
+                      note="diverges: TrainingDiverged"),
+                 case(np.array([1.0, 2.0]), np.array([3.0, 5.0]), lr=0.1, steps=-1, note="refused: steps < 0"),
+                 case(np.zeros(0), np.zeros(0), lr=0.1, steps=3, note="refused: no data points"),
+             ]),
+    Contract("phase0_math.linear_regression", "standardize", _cases(_x_cases, regimes=REGIMES + ("constant",) * 2),
              exercise="linear_regression", examples=10, fixed=[
                  case(np.full(3, 0.1), note="refused: equal values, std 1.4e-17 by round-off"),
                  case(np.full(7, 1e6 * np.pi), note="refused: equal values far from 0"),
@@ -203,7 +204,7 @@ CONTRACTS = [
                  case(np.zeros(0), note="refused: no values"),
                  case(np.zeros((2, 2)), note="refused: 2-d"),
              ]),
-    Contract("phase0_math.linear_regression", "critical_learning_rate", _x_cases(), exercise="linear_regression",
+    Contract("phase0_math.linear_regression", "critical_learning_rate", _cases(_x_cases), exercise="linear_regression",
              examples=8, fixed=[case(np.zeros(0), note="refused: no data points"),
                                 case(np.ones((2, 2)), note="refused: 2-d")]),
 ]

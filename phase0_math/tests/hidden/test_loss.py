@@ -67,7 +67,7 @@ def test_cross_entropy_refuses_float_labels_and_wrong_label_shape(loss):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw); the regimes
+# Cases are built by numpy from one drawn seed each (cheap to draw); the regimes
 # are those of grader.engine.domains: normal, rows of very different scale, |x| near 1000, 1e-8,
 # small integers (ties), all zeros.
 
@@ -92,23 +92,25 @@ def _fill(rng, shape, regime):
     return np.zeros(shape)
 
 
-_REGIME = st.sampled_from(REGIMES)
-_SEED = st.integers(0, 2**32 - 1)
-_SHAPE = st.sampled_from([1, 2, 3]).flatmap(lambda r: st.tuples(*[st.integers(1, 4)] * r))
+def _cases(build):
+    """Cases built by ``build(rng)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed)))
 
 
-@st.composite
-def _pairs(draw):
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _pairs(rng):
     """pred and target of one shape (ranks 1 to 3), each in its own regime."""
-    shape, rp, rt, rng = draw(_SHAPE), draw(_REGIME), draw(_REGIME), np.random.default_rng(draw(_SEED))
+    shape, rp, rt = tuple(rng.integers(1, 5, size=rng.integers(1, 4))), _pick(rng, REGIMES), _pick(rng, REGIMES)
     return case(_fill(rng, shape, rp), _fill(rng, shape, rt), note=f"pred {rp}, target {rt}")
 
 
-@st.composite
-def _logits_and_labels(draw):
+def _logits_and_labels(rng):
     """(N, C) logits in any regime, labels (N,) of a signed or unsigned integer dtype; N = 1 and C = 1 too."""
-    n, c, regime = draw(st.integers(1, 5)), draw(st.integers(1, 5)), draw(_REGIME)
-    dtype, rng = draw(st.sampled_from([np.int64, np.int32, np.uint8])), np.random.default_rng(draw(_SEED))
+    n, c, regime = int(rng.integers(1, 6)), int(rng.integers(1, 6)), _pick(rng, REGIMES)
+    dtype = _pick(rng, [np.int64, np.int32, np.uint8])
     return case(_fill(rng, (n, c), regime), rng.integers(0, c, size=n).astype(dtype), note=f"logits {regime}")
 
 
@@ -129,11 +131,11 @@ _CE_REFUSED = [
     case(np.zeros((2, 0)), np.array([0, 0]), note="refused: no classes"),
 ]
 CONTRACTS = [
-    Contract("phase0_math.loss", "mse", _pairs(), exercise="loss", examples=8, fixed=_MSE_REFUSED),
-    Contract("phase0_math.loss", "mse_backward", _pairs(), exercise="loss", examples=8, fixed=_MSE_REFUSED),
-    Contract("phase0_math.loss", "cross_entropy", _logits_and_labels(), exercise="loss", examples=10,
+    Contract("phase0_math.loss", "mse", _cases(_pairs), exercise="loss", examples=8, fixed=_MSE_REFUSED),
+    Contract("phase0_math.loss", "mse_backward", _cases(_pairs), exercise="loss", examples=8, fixed=_MSE_REFUSED),
+    Contract("phase0_math.loss", "cross_entropy", _cases(_logits_and_labels), exercise="loss", examples=10,
              fixed=_CE_REFUSED),
-    Contract("phase0_math.loss", "cross_entropy_backward", _logits_and_labels(), exercise="loss", examples=10,
+    Contract("phase0_math.loss", "cross_entropy_backward", _cases(_logits_and_labels), exercise="loss", examples=10,
              fixed=_CE_REFUSED),
 ]
 globals().update(contract_tests(CONTRACTS))

@@ -65,7 +65,7 @@ def test_matmul_backward_refuses_dout_of_the_wrong_shape(mm, rng):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw); the regimes
+# Cases are built by numpy from one drawn seed each (cheap to draw); the regimes
 # are those of grader.engine.domains: normal, rows of very different scale, |x| near 1000, 1e-8,
 # small integers (ties, exact zeros), all zeros; integer operands too (as_float_array converts them).
 
@@ -92,40 +92,39 @@ def _fill(rng, shape, regime):
     return np.zeros(shape)
 
 
-_SIDE = st.integers(1, 4)
-_REGIME = st.sampled_from(REGIMES)
-_SEED = st.integers(0, 2**32 - 1)
+def _cases(build):
+    """Cases built by ``build(rng)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed)))
 
 
-@st.composite
-def _vectors(draw):
-    n, ra, rb, rng = draw(st.integers(1, 6)), draw(_REGIME), draw(_REGIME), np.random.default_rng(draw(_SEED))
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _vectors(rng):
+    n, ra, rb = int(rng.integers(1, 7)), _pick(rng, REGIMES), _pick(rng, REGIMES)
     return case(_fill(rng, (n,), ra), _fill(rng, (n,), rb), note=f"a {ra}, b {rb}")
 
 
-@st.composite
-def _matrices(draw):
-    n, k, m, ra, rb = draw(_SIDE), draw(_SIDE), draw(_SIDE), draw(_REGIME), draw(_REGIME)
-    rng = np.random.default_rng(draw(_SEED))
+def _matrices(rng):
+    (n, k, m), ra, rb = rng.integers(1, 5, size=3), _pick(rng, REGIMES), _pick(rng, REGIMES)
     return case(_fill(rng, (n, k), ra), _fill(rng, (k, m), rb), note=f"a {ra}, b {rb}")
 
 
-@st.composite
-def _backward_cases(draw):
-    n, k, m, ra, rb = draw(_SIDE), draw(_SIDE), draw(_SIDE), draw(_REGIME), draw(_REGIME)
-    rng = np.random.default_rng(draw(_SEED))
+def _backward_cases(rng):
+    (n, k, m), ra, rb = rng.integers(1, 5, size=3), _pick(rng, REGIMES), _pick(rng, REGIMES)
     return case(_fill(rng, (n, m), "normal"), _fill(rng, (n, k), ra), _fill(rng, (k, m), rb), note=f"a {ra}, b {rb}")
 
 
 _ONES = np.ones
 CONTRACTS = [
-    Contract("phase0_math.matmul", "dot", _vectors(), exercise="matmul", examples=8, fixed=[
+    Contract("phase0_math.matmul", "dot", _cases(_vectors), exercise="matmul", examples=8, fixed=[
         case(np.zeros(0), np.zeros(0), note="two empty vectors: the sum of nothing is 0"),
         case(_ONES(3), _ONES(4), note="refused: lengths differ"),
         case(_ONES((2, 2)), _ONES((2, 2)), note="refused: matrices"),
         case(_ONES(3), _ONES((3, 1)), note="refused: a column"),
     ]),
-    Contract("phase0_math.matmul", "matmul", _matrices(), exercise="matmul", examples=8, fixed=[
+    Contract("phase0_math.matmul", "matmul", _cases(_matrices), exercise="matmul", examples=8, fixed=[
         case(np.zeros((2, 0)), np.zeros((0, 3)), note="inner size 0: a (2, 3) array of zeros"),
         case(np.zeros((0, 3)), _ONES((3, 2)), note="no rows"),
         case(_ONES((2, 3)), _ONES((4, 5)), note="refused: inner sizes differ"),
@@ -134,7 +133,7 @@ CONTRACTS = [
         case(_ONES((2, 3)), _ONES(3), note="refused: b is 1-d"),
         case(_ONES((1, 2, 3)), _ONES((3, 2)), note="refused: a is 3-d"),
     ]),
-    Contract("phase0_math.matmul", "matmul_backward", _backward_cases(), exercise="matmul", examples=8, fixed=[
+    Contract("phase0_math.matmul", "matmul_backward", _cases(_backward_cases), exercise="matmul", examples=8, fixed=[
         case(_ONES((4, 3)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout transposed"),
         case(_ONES((3, 3)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout has the wrong columns"),
         case(_ONES((3, 4)), _ONES((3, 2)), _ONES((3, 4)), note="refused: inner sizes differ"),

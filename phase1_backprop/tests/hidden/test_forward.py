@@ -75,8 +75,8 @@ def _pick(rng, options):
 
 def _array(rng, shape, regimes=dom.FLOAT_REGIMES):
     regime = _pick(rng, regimes)
-    value = dom._fill(rng, tuple(shape), regime)
-    dom._notes[id(value)] = regime  # named in a failure message
+    value = dom.fill(rng, tuple(shape), regime)
+    dom.remember(value, regime)  # named in a failure message
     return value
 
 
@@ -84,9 +84,32 @@ def _cases(build):
     return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
 
 
+ROUND_OFF = 1e-12
+
+
+def _no_round_off(value):
+    """Entries below 1e-12 in magnitude read as 0 (in both outputs): where a function saturates (a sigmoid
+    near 0 or 1, tanh near +-1, a softmax near certainty) a whole array can be that small, and there two
+    right formulas differ by their round-off (the docstring's 0.5 (1 + tanh(x / 2)) gives 0 where
+    exp(x) / (1 + exp(x)) gives 4e-18). Values that size are not graded; everything larger is."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return np.where(np.abs(value) < ROUND_OFF, 0.0, value).astype(value.dtype)
+    if isinstance(value, float):
+        return 0.0 if abs(value) < ROUND_OFF else value
+    if isinstance(value, dict):
+        return {key: _no_round_off(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_no_round_off(item) for item in value)
+    return value
+
+
 def _out(result):
     """The output of an (out, cache) pair."""
     return result[0]
+
+
+def _saturating_out(result):
+    return _no_round_off(result[0])
 
 
 def _scores_and_names(result):
@@ -156,22 +179,22 @@ MLP_FIXED = [
 
 CONTRACTS = [
     Contract("phase1_backprop.forward", "linear_forward", _cases(_linear_case), project=_out, exercise="forward",
-             examples=10, fixed=[
+             examples=8, fixed=[
                  case(np.ones((2, 3)), np.ones((4, 5)), np.zeros(5), note="x's columns differ from w's rows"),
                  case(np.ones((2, 3)), np.ones((3, 4)), np.zeros(3), note="b of the wrong length"),
                  case(np.ones((2, 3)), np.ones((3, 4)), np.zeros((1, 4)), note="b is 2-d"),
                  case(np.ones(3), np.ones((3, 4)), np.zeros(4), note="x is 1-d"),
                  case(np.ones((2, 3)), np.ones(3), np.zeros(1), note="w is 1-d"),
              ]),
-    Contract("phase1_backprop.forward", "sigmoid_forward", _cases(_activation_case), project=_out, exercise="forward",
+    Contract("phase1_backprop.forward", "sigmoid_forward", _cases(_activation_case), project=_saturating_out, exercise="forward",
              examples=10, fixed=[case(np.array([-1000.0, -745.0, -40.0, -1e-9, 0.0, 1e-9, 40.0, 745.0, 1000.0]),
                                       note="very large |x|")]),
     Contract("phase1_backprop.forward", "relu_forward", _cases(_activation_case), project=_out, exercise="forward",
              examples=8, rtol=0.0, atol=0.0),
-    Contract("phase1_backprop.forward", "tanh_forward", _cases(_activation_case), project=_out, exercise="forward",
+    Contract("phase1_backprop.forward", "tanh_forward", _cases(_activation_case), project=_saturating_out, exercise="forward",
              examples=10, fixed=[case(np.array([-1000.0, -400.0, -20.0, -1e-9, 0.0, 1e-9, 20.0, 400.0, 1000.0]),
                                       note="very large |x|")]),
     Contract("phase1_backprop.forward", "mlp_forward", _cases(_mlp_case), project=_scores_and_names,
-             exercise="forward", examples=16, fixed=MLP_FIXED),
+             exercise="forward", examples=12, fixed=MLP_FIXED),
 ]
 globals().update(contract_tests(CONTRACTS))

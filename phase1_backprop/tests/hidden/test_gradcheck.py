@@ -217,7 +217,7 @@ globals().update(contract_tests(CONTRACTS))
 
 def test_contract_check_network_gradients(gc, ref_gc, ref_tr, rng):
     # right and wrong gradients, handed in, at several eps and thresholds, against the reference checker
-    drawn = [_hand_in(ref_tr, c) for c in draw_cases(_cases(_network_check_case), 10, int(rng.integers(2**31)))]
+    drawn = [_hand_in(ref_tr, c) for c in draw_cases(_cases(_network_check_case), 8, int(rng.integers(2**31)))]
     cases, wheres = [c for c, _ in drawn], [w for _, w in drawn]
     right_ce = ref_tr.loss_and_grads(_NET, _XN, _YN, "cross_entropy", "tanh")[1]
     wrong_ce = {**right_ce, "W2": right_ce["W2"] + np.array([[0.0, 0.0], [0.0, 0.3], [0.0, 0.0]])}
@@ -241,8 +241,8 @@ def test_contract_check_network_gradients(gc, ref_gc, ref_tr, rng):
 # same gradients handed in (so a wrong backward pass costs points where it is made, not here too).
 
 
-@pytest.mark.parametrize("loss, activation", [("cross_entropy", "sigmoid"), ("mse", "tanh")])
-def test_check_network_gradients_by_default_checks_loss_and_grads(gc, tr, rng, loss, activation):
+def test_check_network_gradients_by_default_checks_loss_and_grads(gc, tr, rng):
+    loss, activation = "mse", "tanh"
     params = _params(rng, (2, 3, 3, 2))
     x, labels = rng.normal(size=(4, 2)), rng.integers(0, 2, size=4)
     got = gc.check_network_gradients(params, x, labels, loss, activation)

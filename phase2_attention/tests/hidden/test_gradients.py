@@ -142,7 +142,10 @@ def test_gradcheck_self_attention_input_gets_both_gradients(mh, ref_mh, gradchec
 # A Chain draws forward inputs and an upstream gradient dout; the learner's forward pass runs on
 # the inputs (one round trip), its backward pass on (dout, the cache its forward returned) (a
 # second one), and the gradients are compared with the reference's forward and backward on the
-# same inputs. The learner's backward never sees a cache it did not make.
+# same inputs. The learner's backward never sees a cache it did not make. Every gradient of a
+# case is judged on the scale of the largest one (rtol of each entry, plus atol times that
+# scale): a gradient that is all cancellation (keys that coincide, a key bias) is round-off
+# whose exact value belongs to no one.
 
 import copy  # noqa: E402
 import zlib  # noqa: E402
@@ -151,7 +154,7 @@ from typing import Any, Callable  # noqa: E402
 
 from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import (  # noqa: E402
-    Case, Contract, case, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
+    Case, Contract, case, compare, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
 from grader.engine.testing import _backend  # noqa: E402
 
 
@@ -176,13 +179,60 @@ class Chain:
         return f"test_contract_{self.backward}"
 
 
+def _largest(value: Any) -> float:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        finite = value[np.isfinite(value)]
+        return float(np.max(np.abs(finite))) if finite.size else 0.0
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return max((_largest(v) for v in items), default=0.0)
+
+
+def _compare_on_scale(got: Any, expected: Any, name: str, rtol: float, atol: float, scale: float) -> str | None:
+    """differential.compare, with atol taken relative to ``scale`` instead of each array's own maximum."""
+    if isinstance(expected, np.ndarray) and expected.dtype.kind == "f":
+        if not isinstance(got, np.ndarray) or got.shape != expected.shape or got.dtype.kind != "f":
+            return compare(got, expected, name, rtol, atol)
+        own = _largest(expected)
+        if own > 0.0:
+            return compare(got, expected, name, rtol, atol * scale / own)
+        worst = float(np.max(np.abs(got), initial=0.0))
+        if not worst <= atol * scale:  # also catches NaN
+            return f"{name}: expected all zeros, got an entry of magnitude {worst!r}"
+        return None
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = _compare_on_scale(g, e, f"{name}[{i}]", rtol, atol, scale)
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, dict) and isinstance(got, dict) and set(got) == set(expected):
+        for key in expected:
+            problem = _compare_on_scale(got[key], expected[key], f"{name}[{key!r}]", rtol, atol, scale)
+            if problem:
+                return problem
+        return None
+    return compare(got, expected, name, rtol, atol)
+
+
+def _judge(got: dict, expected: dict, chain: Chain) -> str | None:
+    if not expected["ok"] or not got["ok"]:
+        return judge(got, expected, Contract(chain.module, chain.backward, rtol=chain.rtol, atol=chain.atol))
+    values = [got["value"], expected["value"]]
+    if chain.project is not None:
+        try:
+            values = [chain.project(v) for v in values]
+        except Exception as exc:  # noqa: BLE001 - the learner's output has the wrong structure
+            return f"{chain.backward}(...): its result does not have the documented structure ({exc})"
+    return _compare_on_scale(values[0], values[1], f"{chain.backward}(...)", chain.rtol, chain.atol,
+                             _largest(values[1]))
+
+
 def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> None:
     seed = zlib.crc32(f"{chain.module}.{chain.test_name}:{grade_seed}".encode())
     cases = (draw_cases(chain.cases, chain.examples, seed) if chain.cases is not None else []) + list(chain.fixed)
     forward, backward = getattr(reference, chain.forward), getattr(reference, chain.backward)
     expected = [reference_outcome(lambda dout, *a, **k: backward(dout, forward(*a, **k)[1]), c) for c in cases]
     forwards = learner_outcomes(module, chain.forward, [Case(c.args[1:], c.kwargs) for c in cases])
-    verdict = Contract(chain.module, chain.backward, project=chain.project, rtol=chain.rtol, atol=chain.atol)
     problems: dict[int, str] = {}
     ran, calls = [], []
     for i, (c, got) in enumerate(zip(cases, forwards)):
@@ -199,7 +249,7 @@ def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> No
     for i, got in zip(ran, learner_outcomes(module, chain.backward, calls) if calls else []):
         if not got["ok"] and got["error"]["type"] == "NotImplementedError":
             raise NotImplementedError(f"{chain.backward}: {got['error']['message'][:200]}")
-        problem = judge(got, expected[i], verdict)
+        problem = _judge(got, expected[i], chain)
         if problem is not None:
             problems[i] = problem
     if problems:
@@ -244,9 +294,9 @@ def _attention_backward_case(rng):
     lead = _LEADS[int(rng.integers(len(_LEADS)))]
     t_q, t_k, d_k, d_v = (int(n) for n in rng.integers(1, 5, size=4))
     regime, upstream = str(rng.choice(_INPUTS)), str(rng.choice(_UPSTREAM))
-    q, k, v = (dom._fill(rng, lead + shape, regime) for shape in ((t_q, d_k), (t_k, d_k), (t_k, d_v)))
+    q, k, v = (dom.fill(rng, lead + shape, regime) for shape in ((t_q, d_k), (t_k, d_k), (t_k, d_v)))
     mask = None if rng.random() < 0.3 else _mask(rng, lead + (t_q, t_k))
-    return case(dom._fill(rng, lead + (t_q, d_v), upstream), q, k, v, mask,
+    return case(dom.fill(rng, lead + (t_q, d_v), upstream), q, k, v, mask,
                 note=f"dout {upstream}, q k v {regime}" + ("" if mask is None else f", mask {mask.shape}"))
 
 
@@ -255,27 +305,18 @@ def _mha_backward_case(rng):
     d = h * d_head
     b, t_q = (1, 2, h)[int(rng.integers(3))], int(rng.integers(1, 5))
     regime, upstream = str(rng.choice(_INPUTS)), str(rng.choice(_UPSTREAM))
-    x_q = dom._fill(rng, (b, t_q, d), regime)
+    x_q = dom.fill(rng, (b, t_q, d), regime)
     if rng.random() < 0.5:
         x_kv, t_k = x_q, t_q
     else:
         t_k = int(rng.integers(1, 5))
-        x_kv = dom._fill(rng, (b, t_k, d), regime)
+        x_kv = dom.fill(rng, (b, t_k, d), regime)
     kind = int(rng.integers(3))
     mask = None if kind == 0 else _mask(rng, (b, t_q, t_k)) if kind == 1 else _mask(rng, (b, h, t_q, t_k), 4)
     p = {n: rng.normal(0.0, 0.5, size=(d, d) if n[0] == "w" else (d,)) for n in NAMES}
-    return case(dom._fill(rng, (b, t_q, d), upstream), x_q, x_kv, p, h, mask,
+    return case(dom.fill(rng, (b, t_q, d), upstream), x_q, x_kv, p, h, mask,
                 note=f"dout {upstream}, x {regime}, " + ("self" if x_kv is x_q else "cross") + "-attention"
                 + ("" if mask is None else f", mask {mask.shape}"))
-
-
-def _mha_gradients(result):
-    """The gradients, with bk judged as what it is: 0 up to round-off (its exact noise is no one's)."""
-    dx_q, dx_kv, grads = result
-    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in [dx_q, dx_kv, *grads.values()])
-    bk = np.asarray(grads["bk"])
-    return (dx_q, dx_kv, {n: g for n, g in grads.items() if n != "bk"}, np.array(bk.shape),
-            bool(np.max(np.abs(bk), initial=0.0) <= 1e-8 * scale))
 
 
 _rng = np.random.default_rng(5)
@@ -285,13 +326,13 @@ _P = {n: _rng.normal(0.0, 0.5, size=(6, 6) if n[0] == "w" else (6,)) for n in NA
 
 CHAINS = [
     Chain("phase2_attention.attention", "attention", "attention_backward", _seeded(_attention_backward_case),
-          examples=14, exercise="attention",
+          examples=10, exercise="attention",
           fixed=[case(np.ones((2, 3, 5)), _Q, _K, _V, note="dout shaped like q, not like out"),
                  case(np.ones((1, 3, 6)), _Q, _K, _V, note="dout (1, 3, 6) that would broadcast over the batch"),
                  case(np.ones((3, 6)), _Q, _K, _V, note="2-d dout for 3-d out")]),
     Chain("phase2_attention.multi_head", "multi_head_attention", "multi_head_attention_backward",
-          _seeded(_mha_backward_case), examples=12, exercise="multi_head", project=_mha_gradients,
+          _seeded(_mha_backward_case), examples=8, exercise="multi_head",
           fixed=[case(np.ones((2, 4, 6)), _XQ, _XKV, _P, 2, note="dout shaped like x_kv, not like out"),
-                 case(np.ones((1, 3, 6)), _XQ, _XKV, _P, 2, note="dout (1, 3, 6) that would broadcast over the batch")]),
+                 case(np.ones((1, 3, 6)), _XQ, _XKV, _P, 2, note="dout (1, 3, 6) that would broadcast")]),
 ]
 globals().update(chain_tests(CHAINS))

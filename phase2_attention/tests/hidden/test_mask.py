@@ -155,7 +155,7 @@ def _apply_case(rng):
     shape = _scores_shape(rng)
     regime = str(rng.choice(dom.FLOAT_REGIMES))
     mask = None if rng.random() < 0.15 else _mask(rng, shape)
-    return case(dom._fill(rng, shape, regime), mask, note=f"{regime} scores")
+    return case(dom.fill(rng, shape, regime), mask, note=f"{regime} scores")
 
 
 _T3 = np.ones((3, 3), dtype=bool)

@@ -329,7 +329,7 @@ def _block_case(rng, layers=None):
     h, d_head = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     d, f = h * d_head, int(rng.integers(1, 7))
     regime = str(rng.choice(["normal", "wide", "ties", "small"]))
-    x = dom._fill(rng, (int(rng.integers(1, 4)), int(rng.integers(1, 5)), d), regime)
+    x = dom.fill(rng, (int(rng.integers(1, 4)), int(rng.integers(1, 5)), d), regime)
     if layers is None:
         return case(x, _random_block(rng, d, f), h, **_options(rng), note=f"{regime} x")
     blocks = [_random_block(rng, d, f) for _ in range(int(rng.integers(1, layers + 1)))]
@@ -386,17 +386,24 @@ def _nested(rng, depth=0):
 _B8 = _random_block(np.random.default_rng(0))
 _X8 = np.ones((2, 3, D))
 _B6 = _random_block(np.random.default_rng(1), 6, 4)
+_rng = np.random.default_rng(2)
+_X4, _BLOCKS4 = _rng.normal(size=(2, 3, 4)), [_random_block(_rng, 4, 3) for _ in range(2)]
+# every combination of the three options, always (the drawn cases add the defaults and other sizes)
+_EVERY_OPTION = [dict(causal=c, pre_norm=p, activation=a) for c in (False, True) for p in (False, True)
+                 for a in ("relu", "gelu")]
 
 CONTRACTS = [
-    Contract("phase3_transformer.transformer_block", "transformer_block", _seeded(_block_case), examples=14,
+    Contract("phase3_transformer.transformer_block", "transformer_block", _seeded(_block_case), examples=4,
              exercise="transformer_block", project=lambda result: result[0],
              fixed=[case(_X8[0], _B8, H, note="2-d x"), case(np.ones((2, 3, 6)), _B8, H, note="x of width 6"),
                     case(_X8, _B8, H, activation="tanh", note="an unknown activation"),
-                    case(np.ones((2, 3, 6)), _B6, 4, note="4 heads do not divide 6")]),
-    Contract("phase3_transformer.transformer_block", "transformer_stack", _seeded(lambda r: _block_case(r, 3)),
-             examples=8, exercise="transformer_stack", project=lambda result: result[0],
+                    case(np.ones((2, 3, 6)), _B6, 4, note="4 heads do not divide 6"),
+                    *[case(_X4, _BLOCKS4[0], 2, **options) for options in _EVERY_OPTION]]),
+    Contract("phase3_transformer.transformer_block", "transformer_stack", _seeded(lambda r: _block_case(r, 2)),
+             examples=4, exercise="transformer_stack", project=lambda result: result[0],
              fixed=[case(_X8, [], H, note="no blocks"),
-                    case(_X8, [_B8], H, pre_norm=True, activation="tanh", note="an unknown activation")]),
+                    case(_X8, [_B8], H, pre_norm=True, activation="tanh", note="an unknown activation"),
+                    *[case(_X4, _BLOCKS4, 2, **options) for options in _EVERY_OPTION[1::2]]]),
     Contract("phase3_transformer.transformer_block", "init_block", _seeded(_init_case), examples=3,
              exercise="init_block", project=_block_summary,
              fixed=[case(6, 4, 8, 0, note="4 heads do not divide 6"), case(0, 1, 4, 0, note="d_model 0"),

@@ -112,7 +112,7 @@ def _embed_case(rng):
     dtype = _ID_TYPES[int(rng.integers(len(_ID_TYPES)))]
     ids = rng.integers(0, vocab, size=(int(rng.integers(1, 4)), int(rng.integers(1, 5)))).astype(dtype)
     regime = str(rng.choice(dom.FLOAT_REGIMES))
-    table = dom._fill(rng, (vocab, d), regime)
+    table = dom.fill(rng, (vocab, d), regime)
     choice = int(rng.integers(3))
     note = f"{np.dtype(dtype).name} ids, {regime} table"
     if choice == 2:

@@ -91,7 +91,10 @@ def test_gradcheck_embed_backward_with_repeated_ids(emb, ref_emb, gradcheck, rng
 # A Chain draws forward inputs and an upstream gradient dout; the learner's forward pass runs on
 # the inputs (one round trip), its backward pass on (dout, the cache its forward returned) (a
 # second one), and the gradients are compared with the reference's forward and backward on the
-# same inputs. The learner's backward never sees a cache it did not make.
+# same inputs. The learner's backward never sees a cache it did not make. Every gradient of a
+# case is judged on the scale of the largest one (rtol of each entry, plus atol times that
+# scale): a gradient that is all cancellation (keys that coincide, a key bias) is round-off
+# whose exact value belongs to no one.
 
 import copy  # noqa: E402
 import zlib  # noqa: E402
@@ -100,7 +103,7 @@ from typing import Any, Callable  # noqa: E402
 
 from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import (  # noqa: E402
-    Case, Contract, case, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
+    Case, Contract, case, compare, describe_case, draw_cases, judge, learner_outcomes, reference_outcome)
 from grader.engine.testing import _backend  # noqa: E402
 
 
@@ -125,13 +128,60 @@ class Chain:
         return f"test_contract_{self.backward}"
 
 
+def _largest(value: Any) -> float:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        finite = value[np.isfinite(value)]
+        return float(np.max(np.abs(finite))) if finite.size else 0.0
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return max((_largest(v) for v in items), default=0.0)
+
+
+def _compare_on_scale(got: Any, expected: Any, name: str, rtol: float, atol: float, scale: float) -> str | None:
+    """differential.compare, with atol taken relative to ``scale`` instead of each array's own maximum."""
+    if isinstance(expected, np.ndarray) and expected.dtype.kind == "f":
+        if not isinstance(got, np.ndarray) or got.shape != expected.shape or got.dtype.kind != "f":
+            return compare(got, expected, name, rtol, atol)
+        own = _largest(expected)
+        if own > 0.0:
+            return compare(got, expected, name, rtol, atol * scale / own)
+        worst = float(np.max(np.abs(got), initial=0.0))
+        if not worst <= atol * scale:  # also catches NaN
+            return f"{name}: expected all zeros, got an entry of magnitude {worst!r}"
+        return None
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = _compare_on_scale(g, e, f"{name}[{i}]", rtol, atol, scale)
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, dict) and isinstance(got, dict) and set(got) == set(expected):
+        for key in expected:
+            problem = _compare_on_scale(got[key], expected[key], f"{name}[{key!r}]", rtol, atol, scale)
+            if problem:
+                return problem
+        return None
+    return compare(got, expected, name, rtol, atol)
+
+
+def _judge(got: dict, expected: dict, chain: Chain) -> str | None:
+    if not expected["ok"] or not got["ok"]:
+        return judge(got, expected, Contract(chain.module, chain.backward, rtol=chain.rtol, atol=chain.atol))
+    values = [got["value"], expected["value"]]
+    if chain.project is not None:
+        try:
+            values = [chain.project(v) for v in values]
+        except Exception as exc:  # noqa: BLE001 - the learner's output has the wrong structure
+            return f"{chain.backward}(...): its result does not have the documented structure ({exc})"
+    return _compare_on_scale(values[0], values[1], f"{chain.backward}(...)", chain.rtol, chain.atol,
+                             _largest(values[1]))
+
+
 def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> None:
     seed = zlib.crc32(f"{chain.module}.{chain.test_name}:{grade_seed}".encode())
     cases = (draw_cases(chain.cases, chain.examples, seed) if chain.cases is not None else []) + list(chain.fixed)
     forward, backward = getattr(reference, chain.forward), getattr(reference, chain.backward)
     expected = [reference_outcome(lambda dout, *a, **k: backward(dout, forward(*a, **k)[1]), c) for c in cases]
     forwards = learner_outcomes(module, chain.forward, [Case(c.args[1:], c.kwargs) for c in cases])
-    verdict = Contract(chain.module, chain.backward, project=chain.project, rtol=chain.rtol, atol=chain.atol)
     problems: dict[int, str] = {}
     ran, calls = [], []
     for i, (c, got) in enumerate(zip(cases, forwards)):
@@ -148,7 +198,7 @@ def _run_chain(chain: Chain, module: Any, reference: Any, grade_seed: int) -> No
     for i, got in zip(ran, learner_outcomes(module, chain.backward, calls) if calls else []):
         if not got["ok"] and got["error"]["type"] == "NotImplementedError":
             raise NotImplementedError(f"{chain.backward}: {got['error']['message'][:200]}")
-        problem = judge(got, expected[i], verdict)
+        problem = _judge(got, expected[i], chain)
         if problem is not None:
             problems[i] = problem
     if problems:
@@ -197,7 +247,7 @@ def _layer_norm_case(rng):
     d = shape[-1]
     gamma, beta = rng.normal(size=d), rng.normal(size=d)
     eps = _EPS[int(rng.integers(len(_EPS)))]
-    args = (dom._fill(rng, shape, upstream), dom._fill(rng, shape, regime), gamma, beta)
+    args = (dom.fill(rng, shape, upstream), dom.fill(rng, shape, regime), gamma, beta)
     note = f"dout {upstream}, x {regime}"
     return case(*args, note=note) if eps is None else case(*args, eps=eps, note=note)
 
@@ -207,7 +257,7 @@ def _ffn_case(rng):
     regime, upstream = str(rng.choice(dom.FLOAT_REGIMES)), str(rng.choice(_UPSTREAM))
     p = _ffn_params(rng, shape[-1], int(rng.integers(1, 7)))
     activation = (None, "relu", "gelu", "gelu")[int(rng.integers(4))]
-    args = (dom._fill(rng, shape, upstream), dom._fill(rng, shape, regime), p)
+    args = (dom.fill(rng, shape, upstream), dom.fill(rng, shape, regime), p)
     note = f"dout {upstream}, x {regime}"
     return case(*args, note=note) if activation is None else case(*args, activation=activation, note=note)
 
@@ -218,7 +268,7 @@ def _embed_case(rng):
     b, t = int(rng.integers(1, 4)), int(rng.integers(1, 6))
     ids = rng.integers(0, vocab, size=(b, t)).astype(dtype)
     upstream = str(rng.choice(_UPSTREAM))
-    args = (dom._fill(rng, (b, t, d), upstream), ids, rng.normal(size=(vocab, d)))
+    args = (dom.fill(rng, (b, t, d), upstream), ids, rng.normal(size=(vocab, d)))
     note = f"dout {upstream}, {np.dtype(dtype).name} ids"
     pick = int(rng.integers(3))
     return case(*args, note=note) if pick == 2 else case(*args, scale=bool(pick), note=note)
@@ -232,11 +282,11 @@ _IDS, _TABLE = np.array([[1, 4, 1], [0, 4, 4]]), _rng.normal(size=(6, 4))
 
 CHAINS = [
     Chain("phase3_transformer.transformer_block", "layer_norm", "layer_norm_backward", _seeded(_layer_norm_case),
-          examples=14, exercise="layer_norm",
+          examples=10, exercise="layer_norm",
           fixed=[case(np.ones((2, 3, 4)), _X, _G, _BETA, note="dout narrower than x"),
                  case(np.ones((1, 3, 5)), _X, _G, _BETA, note="dout (1, 3, 5) that would broadcast over the batch")]),
     Chain("phase3_transformer.transformer_block", "feed_forward", "feed_forward_backward", _seeded(_ffn_case),
-          examples=14, exercise="feed_forward",
+          examples=10, exercise="feed_forward",
           fixed=[case(np.ones((2, 3, 6)), _XF, _PF, note="dout shaped like the hidden layer"),
                  case(np.ones((1, 3, 4)), _XF, _PF, activation="gelu",
                       note="dout (1, 3, 4) that would broadcast over the batch")]),

@@ -137,14 +137,14 @@ def _layer_norm_case(rng):
     gamma, beta = (rng.normal(size=d), rng.normal(size=d)) if rng.random() < 0.7 else (np.ones(d), np.zeros(d))
     eps = EPS[int(rng.integers(len(EPS)))]
     if eps is None:
-        return case(dom._fill(rng, shape, regime), gamma, beta, note=regime)
-    return case(dom._fill(rng, shape, regime), gamma, beta, eps=eps, note=regime)
+        return case(dom.fill(rng, shape, regime), gamma, beta, note=regime)
+    return case(dom.fill(rng, shape, regime), gamma, beta, eps=eps, note=regime)
 
 
 _X = np.arange(8.0).reshape(2, 4)
 
 CONTRACTS = [
-    Contract("phase3_transformer.transformer_block", "layer_norm", _seeded(_layer_norm_case), examples=14,
+    Contract("phase3_transformer.transformer_block", "layer_norm", _seeded(_layer_norm_case), examples=10,
              project=lambda result: result[0],
              fixed=[case(_X, np.ones(3), np.zeros(4), note="gamma (3,) for D = 4"),
                     case(_X, np.ones(4), np.zeros(2), note="beta (2,) for D = 4"),

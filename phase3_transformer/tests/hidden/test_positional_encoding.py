@@ -97,7 +97,7 @@ def _encoding_case(rng):
 def _add_case(rng):
     shape = (int(rng.integers(1, 4)), int(rng.integers(1, 7)), 2 * int(rng.integers(1, 5)))
     regime = str(rng.choice(dom.FLOAT_REGIMES))
-    return case(dom._fill(rng, shape, regime), note=regime)
+    return case(dom.fill(rng, shape, regime), note=regime)
 
 
 CONTRACTS = [

@@ -75,7 +75,7 @@ def ngram_counts(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def fit_ngram(ids: np.ndarray, n: int, vocab_size: int, k: float = 1.0) -> dict:
     """The n-gram model of the training ``ids``: {"n", "vocab_size", "k", "grams", "counts"}.
 
-    ids: (N,) in [0, vocab_size), N >= n. Raises ValueError for n < 1, a vocab_size that is not an
+    ids: (N,) in [0, vocab_size), N >= n. Raises ValueError for an n or a vocab_size that is not an
     integer >= 1, k <= 0, ids out of range or a training text shorter than n (an empty corpus).
     """
     ### BEGIN SOLUTION

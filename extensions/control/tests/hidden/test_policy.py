@@ -252,15 +252,50 @@ def test_with_a_penalty_the_kl_stays_bounded_and_the_true_reward_rises(pol, ref,
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Feature policies and tabular ones (features = eye(K)), K = 1 item and more, logits of 1000.
-# Values near 0 (a gradient at a nearly sure policy, the KL at theta = 0) are judged on the scale
-# of 1 (each output is compared next to a 1), not on their own round-off. The improvement loop is
-# compared step by step with the reference: the draws of sample_actions are documented exactly.
+# Feature policies and tabular ones (features = eye(K)), K = 1 item and more, logits of 1000 on
+# either side. Values near 0 (a gradient at a nearly sure policy, the KL at theta = 0) are judged
+# on the scale of 1 (each output is compared next to a 1), not on their own round-off. The
+# improvement loop is compared step by step with the reference: sample_actions' draws are
+# documented exactly, and the baseline must leave each sample's own return out.
 
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
+
+
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
 
 
 def _floored(value):
@@ -276,75 +311,74 @@ def _floored(value):
     return value
 
 
-@st.composite
-def _policies(draw, base_regimes=("normal", "wide", "ties"), theta_regimes=("normal", "small", "zeros")):
-    k = draw(st.integers(1, 5))
-    if draw(st.booleans()):
+def _policy(rng, notes, base_regimes=("normal", "wide", "ties"), theta_regimes=("normal", "small", "zeros")):
+    k = int(rng.integers(1, 6))
+    if rng.random() < 0.4:
         features = np.eye(k)
+        notes.append("tabular")
     else:
-        features = draw(dom.arrays((k, draw(st.integers(1, 3))), regimes=("normal", "ties")))
-    theta = draw(dom.arrays((features.shape[1],), regimes=theta_regimes))
-    return theta, features, draw(dom.arrays((k,), regimes=base_regimes))
+        features = _values(rng, (k, int(rng.integers(1, 4))), ("normal", "ties"))
+    theta = _values(rng, (features.shape[1],), theta_regimes, notes)
+    return theta, features, _values(rng, (k,), base_regimes, notes)
 
 
-@st.composite
-def _log_probs_cases(draw):
-    return case(*draw(_policies(base_regimes=("normal", "wide", "large", "ties"),
-                                theta_regimes=("normal", "large", "zeros"))))
+def _log_probs_case(rng):
+    notes = []
+    return case(*_policy(rng, notes, ("normal", "wide", "large", "ties"), ("normal", "large", "zeros")),
+                note=", ".join(notes))
 
 
-@st.composite
-def _sample_cases(draw):
-    logits = draw(dom.arrays((draw(st.integers(1, 5)),), regimes=("normal", "wide", "large", "ties")))
+def _sample_case(rng):
+    notes = []
+    logits = _values(rng, (int(rng.integers(1, 6)),), ("normal", "wide", "large", "ties"), notes)
     log_probs = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
-    if logits.size > 1 and draw(st.booleans()):
-        log_probs[draw(st.integers(0, logits.size - 1))] = -np.inf  # an item of probability 0
+    if logits.size > 1 and rng.random() < 0.5:
+        log_probs[int(rng.integers(logits.size))] = -np.inf  # an item of probability 0
         log_probs = log_probs - np.log(np.exp(log_probs).sum())
-    seed = draw(st.one_of(dom.seeds(), st.lists(st.integers(0, 1000), min_size=2, max_size=2)))
-    return case(log_probs, draw(st.integers(1, 6)), seed)
+        notes.append("an item of probability 0")
+    seed = int(rng.integers(2**31)) if rng.random() < 0.5 else [int(s) for s in rng.integers(0, 1000, size=2)]
+    return case(log_probs, int(rng.integers(1, 7)), seed, note=", ".join(notes))
 
 
-@st.composite
-def _reward_cases(draw):
-    theta, features, base = draw(_policies(base_regimes=("normal", "wide", "large", "ties")))
-    return case(theta, features, base, draw(dom.arrays((base.size,), regimes=("normal", "wide", "ties", "zeros"))))
+def _reward_case(rng):
+    notes = []
+    theta, features, base = _policy(rng, notes, ("normal", "wide", "large", "ties"))
+    return case(theta, features, base, _values(rng, (base.size,), ("normal", "wide", "ties", "zeros"), notes),
+                note=", ".join(notes))
 
 
-@st.composite
-def _kl_cases(draw):
-    # logits of 1000 on either side: pi_0 of an item can underflow where pi_theta's does not
-    return case(*draw(_policies(base_regimes=("normal", "wide", "large", "ties"),
-                                theta_regimes=("normal", "small", "zeros", "large"))))
+def _kl_case(rng):
+    notes = []  # logits of 1000 on either side: pi_0 of an item can underflow where pi_theta's does not
+    return case(*_policy(rng, notes, ("normal", "wide", "large", "ties"), ("normal", "small", "zeros", "large")),
+                note=", ".join(notes))
 
 
-@st.composite
-def _reinforce_cases(draw):
-    theta, features, base = draw(_policies())
-    m = draw(st.integers(1, 6))
-    actions = draw(dom.int_arrays((m,), 0, base.size))
-    returns = draw(dom.arrays((m,), regimes=("normal", "wide", "zeros")))
-    baseline = draw(st.sampled_from(["none", "number", "per-sample"]))
-    if baseline == "none":
-        return case(theta, features, base, actions, returns)
-    value = draw(st.floats(-3, 3)) if baseline == "number" else draw(dom.arrays((m,), regimes=("normal",)))
-    return case(theta, features, base, actions, returns, value)
+def _reinforce_case(rng):
+    notes = []
+    theta, features, base = _policy(rng, notes)
+    m = int(rng.integers(1, 7))
+    actions = _ints(rng, (m,), 0, base.size)
+    returns = _values(rng, (m,), ("normal", "wide", "zeros"), notes)
+    kind = _pick(rng, ["none", "number", "per-sample"])
+    if kind == "none":
+        return case(theta, features, base, actions, returns, note=", ".join(notes))
+    baseline = float(rng.uniform(-3, 3)) if kind == "number" else rng.normal(size=m)
+    return case(theta, features, base, actions, returns, baseline, note=", ".join(notes + [f"{kind} baseline"]))
 
 
-@st.composite
-def _optimal_cases(draw):
-    k = draw(st.integers(1, 5))
-    return case(draw(dom.arrays((k,), regimes=("normal", "wide", "ties"))),
-                draw(dom.arrays((k,), regimes=("normal", "wide", "ties", "zeros"))),
-                draw(st.sampled_from([1e-3, 0.1, 1.0, 10.0])))
+def _optimal_case(rng):
+    k, notes = int(rng.integers(1, 6)), []
+    return case(_values(rng, (k,), ("normal", "wide", "ties"), notes),
+                _values(rng, (k,), ("normal", "wide", "ties", "zeros"), notes), _pick(rng, [1e-3, 0.1, 1.0, 10.0]),
+                note=", ".join(notes))
 
 
-@st.composite
-def _loop_cases(draw):
-    k = draw(st.integers(2, 5))
-    features = np.eye(k) if draw(st.booleans()) else draw(dom.arrays((k, draw(st.integers(1, 3))), regimes=("normal",)))
-    return case(features, draw(dom.arrays((k,), regimes=("normal", "ties"))), draw(dom.arrays((k,), regimes=("normal",))),
-                draw(st.sampled_from([0.0, 0.3, 2.0])), steps=draw(st.integers(0, 3)),
-                batch_size=draw(st.integers(2, 5)), lr=draw(st.sampled_from([0.1, 1.0])), seed=draw(dom.seeds()))
+def _loop_case(rng):
+    k = int(rng.integers(2, 6))
+    features = np.eye(k) if rng.random() < 0.4 else rng.normal(size=(k, int(rng.integers(1, 4))))
+    return case(features, _values(rng, (k,), ("normal", "ties")), rng.normal(size=k), _pick(rng, [0.0, 0.3, 2.0]),
+                steps=int(rng.integers(0, 4)), batch_size=int(rng.integers(2, 6)), lr=_pick(rng, [0.1, 1.0]),
+                seed=int(rng.integers(2**31)))
 
 
 _T, _F, _B, _R = np.zeros(2), np.ones((3, 2)), np.zeros(3), np.ones(3)
@@ -370,21 +404,24 @@ _LOOP = [case(_F, _B, _R, -0.1, steps=2, note="beta < 0"), case(_F, _B, _R, 0.5,
          case(_F, _B, np.ones(2), 0.5, steps=2, note="2 rewards for 3 items")]
 
 CONTRACTS = [
-    Contract("control.policy", "policy_log_probs", _log_probs_cases(), examples=10, fixed=_SHAPES),
-    Contract("control.policy", "sample_actions", _sample_cases(), examples=8,
+    Contract("control.policy", "policy_log_probs", _seeded(_log_probs_case), examples=8, fixed=_SHAPES),
+    Contract("control.policy", "sample_actions", _seeded(_sample_case), examples=7,
              fixed=[case(np.log(np.full(3, 1 / 3)), 0, 1, note="n = 0"),
                     case(np.zeros((2, 2)), 2, 1, note="log_probs of rank 2")]),
-    Contract("control.policy", "expected_reward", _reward_cases(), project=_floored, examples=6, fixed=_REWARD_SHAPES),
-    Contract("control.policy", "expected_reward_gradient", _reward_cases(), project=_floored, examples=8,
+    Contract("control.policy", "expected_reward", _seeded(_reward_case), project=_floored, examples=5,
              fixed=_REWARD_SHAPES),
-    Contract("control.policy", "kl_to_reference", _kl_cases(), project=_floored, examples=8, fixed=_SHAPES + _FAR),
-    Contract("control.policy", "kl_gradient", _kl_cases(), project=_floored, examples=8, fixed=_SHAPES + _FAR),
-    Contract("control.policy", "reinforce_gradient", _reinforce_cases(), project=_floored, examples=8, points=2,
+    Contract("control.policy", "expected_reward_gradient", _seeded(_reward_case), project=_floored, examples=6,
+             fixed=_REWARD_SHAPES),
+    Contract("control.policy", "kl_to_reference", _seeded(_kl_case), project=_floored, examples=6,
+             fixed=_SHAPES + _FAR),
+    Contract("control.policy", "kl_gradient", _seeded(_kl_case), project=_floored, examples=6, fixed=_SHAPES + _FAR),
+    Contract("control.policy", "reinforce_gradient", _seeded(_reinforce_case), project=_floored, examples=7, points=2,
              fixed=_REINFORCE),
-    Contract("control.policy", "optimal_policy", _optimal_cases(), examples=8,
-             fixed=[case(_B, _R, 0.0, note="beta = 0"), case(_B, _R, -1.0, note="beta < 0"),
+    Contract("control.policy", "optimal_policy", _seeded(_optimal_case), examples=6,
+             fixed=[case(np.zeros(3), np.array([1.0, 2.0, 0.5]), 1e-3, note="beta 1e-3: logits of 2000"),
+                    case(_B, _R, 0.0, note="beta = 0"), case(_B, _R, -1.0, note="beta < 0"),
                     case(_B, np.ones(2), 1.0, note="2 rewards for 3 items")]),
-    Contract("control.policy", "improve_policy", _loop_cases(), project=_floored, examples=6, points=3, fixed=_LOOP,
-             name="test_contract_improve_policy_first_steps"),
+    Contract("control.policy", "improve_policy", _seeded(_loop_case), project=_floored, examples=6, points=3,
+             fixed=_LOOP, name="test_contract_improve_policy_first_steps"),
 ]
 globals().update(contract_tests(CONTRACTS))

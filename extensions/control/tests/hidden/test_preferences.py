@@ -105,40 +105,79 @@ from hypothesis import strategies as st  # noqa: E402
 from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
-_SEEDS = st.one_of(dom.seeds(), st.lists(st.integers(0, 1000), min_size=2, max_size=2))
+
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
 
 
-@st.composite
-def _pair_cases(draw):
-    probs = draw(dom.probabilities((draw(st.integers(2, 5)),)))
-    return case(probs, draw(st.integers(1, 6)), draw(_SEEDS))
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
 
 
-@st.composite
-def _choice_cases(draw):
-    k = draw(st.integers(1, 5))
-    utility = draw(dom.arrays((k,), regimes=("normal", "wide", "large", "ties", "zeros")))
-    n = draw(st.integers(0, 6))
-    return case(utility, draw(dom.int_arrays((n,), 0, k)), draw(dom.int_arrays((n,), 0, k)),
-                draw(st.sampled_from([0.1, 0.5, 1.0, 5.0])), draw(_SEEDS))
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+
+
+def _seed(rng):
+    return int(rng.integers(2**31)) if rng.random() < 0.5 else [int(s) for s in rng.integers(0, 1000, size=2)]
+
+
+def _pair_case(rng):
+    k = int(rng.integers(2, 6))
+    probs = rng.dirichlet(np.ones(k))
+    if rng.random() < 0.5:  # some items the policy never gives
+        probs = np.where(rng.random(k) < 0.3, 0.0, probs)
+        probs[np.argsort(-probs)[:2]] += 0.05  # two items at least can still be drawn
+        probs = probs / probs.sum()
+    return case(probs, int(rng.integers(1, 7)), _seed(rng))
+
+
+def _choice_case(rng):
+    k, n, notes = int(rng.integers(1, 6)), int(rng.integers(0, 7)), []
+    utility = _values(rng, (k,), dom.FLOAT_REGIMES, notes)
+    return case(utility, _ints(rng, (n,), 0, k), _ints(rng, (n,), 0, k), _pick(rng, [0.1, 0.5, 1.0, 5.0]), _seed(rng),
+                note=f"utility {notes[0]}, {n} pairs")
 
 
 _U, _I = np.array([0.0, 1.0, 2.0]), np.array([0, 1])
 CONTRACTS = [
-    Contract("control.preferences", "sample_pairs", _pair_cases(), examples=8, points=2,
+    Contract("control.preferences", "sample_pairs", _seeded(_pair_case), examples=6, points=2,
              fixed=[case(np.array([0.5, 0.5]), 0, 0, note="n_pairs = 0"),
                     case(np.array([0.0, 1.0, 0.0]), 3, 0, note="all the mass on one item"),
                     case(np.array([1.0]), 3, 0, note="one item"),
                     case(np.array([0.5, 0.6]), 3, 0, note="probs summing to 1.1"),
                     case(np.array([1.5, -0.5]), 3, 0, note="a negative probability"),
                     case(np.full((2, 2), 0.25), 3, 0, note="probs of rank 2")]),
-    Contract("control.preferences", "bradley_terry_choices", _choice_cases(), examples=10, points=2,
+    Contract("control.preferences", "bradley_terry_choices", _seeded(_choice_case), examples=8, points=2,
              fixed=[case(_U, _I, _I[::-1], 0.0, 0, note="noise = 0"),
                     case(_U, _I, _I[::-1], -1.0, 0, note="noise < 0"),
                     case(_U, _I, np.array([1]), 1.0, 0, note="2 first items, 1 second"),
                     case(_U, np.array([0, 3]), _I, 1.0, 0, note="item 3 of 3"),
                     case(_U, _I, np.array([-1, 0]), 1.0, 0, note="item -1"),
                     case(_U, np.array([0.0, 1.0]), _I, 1.0, 0, note="float items"),
-                    case(_U, np.array([[0, 1]]), np.array([[1, 0]]), 1.0, 0, note="items of rank 2")]),
+                    case(_U, np.array([[0, 1]]), np.array([[1, 0]]), 1.0, 0, note="items of rank 2"),
+                    case(_U, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 1.0, 0, note="no pairs")]),
 ]
 globals().update(contract_tests(CONTRACTS))

@@ -90,8 +90,8 @@ def _pick(rng, options):
 
 def _array(rng, shape, regimes=dom.FLOAT_REGIMES):
     regime = _pick(rng, regimes)
-    value = dom._fill(rng, tuple(shape), regime)
-    dom._notes[id(value)] = regime  # named in a failure message
+    value = dom.fill(rng, tuple(shape), regime)
+    dom.remember(value, regime)  # named in a failure message
     return value
 
 

@@ -116,12 +116,12 @@ def test_fit_refuses_n_zero_k_zero_and_an_empty_corpus(ng):
 
 
 def test_sampling_follows_the_smoothed_probabilities(ng, ref, rng):
-    # a bigram model whose add-1 probabilities are far from the raw counts: 2000 sampled ids follow
+    # a bigram model whose add-1 probabilities are far from the raw counts: 1200 sampled ids follow
     # next_token_probs row by row, each frequency within 5 standard errors (0.5 / sqrt(visits)) of
     # its probability (the reference passes for each of 1000 seeds)
     model = ref.fit_ngram(np.array([0, 0, 0, 0, 1, 1, 2, 0, 0, 1, 0, 0]), 2, 3, k=1.0)
-    ids = expect_array(ng.ngram_sample(model, np.array([0]), 2000, seed=int(rng.integers(1000))), "ngram_sample",
-                       shape=(2000,), kind="i")
+    ids = expect_array(ng.ngram_sample(model, np.array([0]), 1200, seed=int(rng.integers(1000))), "ngram_sample",
+                       shape=(1200,), kind="i")
     counts = np.zeros((3, 3))
     np.add.at(counts, (ids[:-1], ids[1:]), 1)
     visits = counts.sum(axis=1, keepdims=True)
@@ -136,71 +136,66 @@ def test_sampling_follows_the_smoothed_probabilities(ng, ref, rng):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
-
-import importlib  # noqa: E402
+# Cases are built by numpy from one drawn seed each: sizes, dtypes, values and arguments.
 
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
-_SEED = st.integers(0, 2**32 - 1)
+
+def _cases(build):
+    """Cases built by ``build(rng)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed)))
 
 
-def _reference_ngram():
-    """The trusted ngram module (the grader puts solutions/ on the path), to build the models the
-    cases hand to the learner's functions (a model is plain data)."""
-    return importlib.import_module("language_models.ngram")
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
 
 
-_K = st.sampled_from([None, 1e-9, 0.1, 1.0, 3.0])  # None: the default
+def _fit(train, n, v, k):
+    """The model fit_ngram documents, built here: plain data the learner's functions are handed."""
+    grams, counts = np.unique(np.lib.stride_tricks.sliding_window_view(train, n), axis=0, return_counts=True)
+    return {"n": n, "vocab_size": v, "k": float(k), "grams": grams.astype(np.int64), "counts": counts.astype(np.int64)}
 
 
-@st.composite
-def _ids(draw, low=0, high=12):
-    v, n, rng = draw(st.integers(1, 4)), draw(st.integers(low, high)), np.random.default_rng(draw(_SEED))
-    dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8]))
-    return rng.integers(0, v, size=n).astype(dtype)
+_K = [None, 1e-9, 0.1, 1.0, 3.0]  # None: the default
 
 
-@st.composite
-def _counts_cases(draw):
-    return case(draw(_ids()), draw(st.integers(1, 4)))
+def _ids(rng, low=0, high=12):
+    v, dtype = int(rng.integers(1, 5)), _pick(rng, [np.int64, np.int32, np.uint8])
+    return rng.integers(0, v, size=rng.integers(low, high + 1)).astype(dtype)
 
 
-@st.composite
-def _fit_cases(draw):
-    n, ids = draw(st.integers(1, 3)), draw(_ids(low=3))
-    vocab_size, k = int(ids.max()) + 1 + draw(st.integers(0, 2)), draw(_K)
+def _counts_cases(rng):
+    return case(_ids(rng), int(rng.integers(1, 5)))
+
+
+def _fit_cases(rng):
+    n, ids = int(rng.integers(1, 4)), _ids(rng, low=3)
+    vocab_size, k = int(ids.max()) + 1 + int(rng.integers(0, 3)), _pick(rng, _K)
     return case(ids, n, vocab_size) if k is None else case(ids, n, vocab_size, k=k)
 
 
-@st.composite
-def _model(draw):
-    n, v, rng = draw(st.integers(1, 3)), draw(st.integers(2, 5)), np.random.default_rng(draw(_SEED))
-    k = draw(_K)
-    train = rng.integers(0, v, size=draw(st.integers(3, 15)))
-    return _reference_ngram().fit_ngram(train, n, v, 1.0 if k is None else k), rng
+def _model(rng):
+    n, v, k = int(rng.integers(1, 4)), int(rng.integers(2, 6)), _pick(rng, _K)
+    train = rng.integers(0, v, size=rng.integers(3, 16))
+    return _fit(train, n, v, 1.0 if k is None else k)
 
 
-@st.composite
-def _context_cases(draw):
-    model, rng = draw(_model())
+def _context_cases(rng):
+    model = _model(rng)
     return case(model, rng.integers(0, model["vocab_size"], size=model["n"] - 1))  # often a context never seen
 
 
-@st.composite
-def _scored_cases(draw):
-    model, rng = draw(_model())
-    dtype = draw(st.sampled_from([np.int64, np.uint8]))
-    return case(model, rng.integers(0, model["vocab_size"], size=draw(st.integers(model["n"], 10))).astype(dtype))
+def _scored_cases(rng):
+    model, dtype = _model(rng), _pick(rng, [np.int64, np.uint8])
+    return case(model, rng.integers(0, model["vocab_size"], size=rng.integers(model["n"], 11)).astype(dtype))
 
 
-@st.composite
-def _sample_cases(draw):
+def _sample_cases(rng):
     """Models where every context met is followed by one token only (k = 1e-12): every correct
     sampler draws the same ids, whatever way it draws. n, prompt length, length and seed vary."""
-    n, v, rng = draw(st.integers(1, 3)), draw(st.integers(1, 5)), np.random.default_rng(draw(_SEED))
+    n, v = int(rng.integers(1, 4)), int(rng.integers(1, 6))
     if n == 1:
         train = np.full(8, rng.integers(v))
     else:  # a deterministic walk: next = successor[previous], run until it cycles
@@ -208,10 +203,9 @@ def _sample_cases(draw):
         for _ in range(3 * v + 3):
             train.append(int(successor[train[-1]]))
         train = np.array(train)
-    model = _reference_ngram().fit_ngram(train, n, v, 1e-12)
-    p = draw(st.integers(max(n - 1, 1), n + 1))
-    prompt = train[-p:]
-    return case(model, prompt, p + draw(st.integers(0, 6)), seed=draw(st.integers(0, 1000)))
+    model = _fit(train, n, v, 1e-12)
+    p = int(rng.integers(max(n - 1, 1), n + 2))
+    return case(model, train[-p:], p + int(rng.integers(0, 7)), seed=int(rng.integers(0, 1001)))
 
 
 _TRIGRAM = {"n": 3, "vocab_size": 3, "k": 0.5, "grams": np.array([[0, 1, 2], [1, 2, 0]]), "counts": np.array([2, 1])}
@@ -221,29 +215,30 @@ _SCORE_REFUSED = [
     case(_TRIGRAM, np.array([0, -1, 2]), note="refused: id -1"),
 ]
 CONTRACTS = [
-    Contract("language_models.ngram", "ngram_counts", _counts_cases(), exercise="ngram", examples=8, fixed=[
+    Contract("language_models.ngram", "ngram_counts", _cases(_counts_cases), exercise="ngram", examples=6, fixed=[
         case(np.array([1, 2]), 0, note="refused: n 0"), case(np.array([1, 2]), -1, note="refused: n -1"),
         case(np.array([1, 2]), 2.0, note="refused: n 2.0, not an integer"),
         case(np.array([1.0, 2.0]), 1, note="refused: float ids"),
         case(np.array([[1, 2]]), 1, note="refused: 2-d ids"),
     ]),
-    Contract("language_models.ngram", "fit_ngram", _fit_cases(), exercise="ngram", examples=8, fixed=[
-        case(IDS, 0, 3, note="refused: n 0"), case(IDS, 2, 3, k=0.0, note="refused: k 0"),
+    Contract("language_models.ngram", "fit_ngram", _cases(_fit_cases), exercise="ngram", examples=6, fixed=[
+        case(IDS, 0, 3, note="refused: n 0"), case(IDS, 2.0, 3, note="refused: n 2.0, not an integer"),
+        case(IDS, 2, 3, k=0.0, note="refused: k 0"),
         case(IDS, 2, 3, k=-0.5, note="refused: k < 0"), case(IDS, 2, 2, note="refused: id 2 with vocab_size 2"),
         case(np.array([1]), 2, 3, note="refused: 1 id for a bigram model"),
         case(np.zeros(0, dtype=np.int64), 1, 3, note="refused: no ids"),
         case(IDS, 2, 0, note="refused: vocab_size 0"),
     ]),
-    Contract("language_models.ngram", "next_token_probs", _context_cases(), exercise="ngram", examples=8, fixed=[
+    Contract("language_models.ngram", "next_token_probs", _cases(_context_cases), exercise="ngram", examples=6, fixed=[
         case(_TRIGRAM, np.array([0]), note="refused: a context of 1 id for a trigram model"),
         case(_TRIGRAM, np.array([0, 1, 2]), note="refused: a context of 3 ids"),
         case(_TRIGRAM, np.array([0, 3]), note="refused: id 3 with V = 3"),
     ]),
-    Contract("language_models.ngram", "ngram_log_probs", _scored_cases(), exercise="ngram", examples=8,
+    Contract("language_models.ngram", "ngram_log_probs", _cases(_scored_cases), exercise="ngram", examples=6,
              fixed=_SCORE_REFUSED),
-    Contract("language_models.ngram", "ngram_cross_entropy", _scored_cases(), exercise="ngram", examples=6,
+    Contract("language_models.ngram", "ngram_cross_entropy", _cases(_scored_cases), exercise="ngram", examples=5,
              fixed=_SCORE_REFUSED),
-    Contract("language_models.ngram", "ngram_sample", _sample_cases(), exercise="ngram", examples=8, fixed=[
+    Contract("language_models.ngram", "ngram_sample", _cases(_sample_cases), exercise="ngram", examples=6, fixed=[
         case(_TRIGRAM, np.array([0]), 5, seed=0, note="refused: a prompt of 1 id for a trigram model"),
         case(_TRIGRAM, np.array([0, 1, 2]), 2, seed=0, note="refused: a prompt longer than length"),
         case(_TRIGRAM, np.array([0, 3]), 5, seed=0, note="refused: id 3 with V = 3"),

@@ -84,30 +84,34 @@ def test_a_table_with_zeros_is_followed_row_by_row(bg, rng):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
-# Cases are built by numpy from a few drawn choices and one drawn seed (cheap to draw).
+# Cases are built by numpy from one drawn seed each: sizes, dtypes, values and arguments.
 
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
-_SEED = st.integers(0, 2**32 - 1)
+
+def _cases(build):
+    """Cases built by ``build(rng)`` from one drawn seed (one hypothesis draw per case: cheap)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: build(np.random.default_rng(seed)))
 
 
-@st.composite
-def _deterministic_cases(draw):
+def _deterministic_cases(rng):
     """Tables whose every row is certain (a 1 and zeros): every correct sampler draws the same ids,
     whatever way it draws; start, length (1 too) and seed vary."""
-    v, rng = draw(st.integers(1, 5)), np.random.default_rng(draw(_SEED))
+    v = int(rng.integers(1, 6))
     table = np.eye(v)[rng.integers(0, v, size=v)]
-    return case(table, int(rng.integers(v)), draw(st.integers(1, 8)), seed=draw(st.integers(0, 1000)))
+    return case(table, int(rng.integers(v)), int(rng.integers(1, 9)), seed=int(rng.integers(0, 1001)))
 
 
 _P = np.full((3, 3), 1 / 3)
 CONTRACTS = [
-    Contract("language_models.bigram", "sample", _deterministic_cases(), exercise="sampling", examples=8, fixed=[
+    Contract("language_models.bigram", "sample", _cases(_deterministic_cases), exercise="sampling", examples=6, fixed=[
         case(_P, 3, 5, seed=0, note="refused: start 3 with 3 tokens"),
         case(_P, -1, 5, seed=0, note="refused: start -1"),
         case(_P, 0, 0, seed=0, note="refused: length 0"),
+        case(_P, 1.0, 4, seed=0, note="refused: start 1.0, not an integer"),
+        case(_P, 0, 2.5, seed=0, note="refused: length 2.5"),
         case(np.full((2, 3), 1 / 3), 0, 4, seed=0, note="refused: probs not square"),
     ]),
 ]

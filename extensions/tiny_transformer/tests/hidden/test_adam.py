@@ -116,66 +116,98 @@ def test_clip_by_global_norm_scales_every_leaf_by_one_factor(adam, rng):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
+# Trees shaped like a model's (a dict with a list of 0-2 block dicts, leaves of rank 1-3), gradients
+# in every value regime, a fresh Adam state and one resumed after t steps, every documented beta and
+# eps, clipping that bites, that does not, and a zero gradient.
 
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
-GRAD_REGIMES = ("normal", "wide", "large", "small", "ties", "zeros")
+
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
 
 
-@st.composite
-def _layout(draw):
-    """A parameter tree's shapes: a dict with a list of 0-2 block dicts, leaves of rank 1-3."""
-    side = dom.shapes((1, 2, 3), 1, 3)
-    blocks = [{"w": draw(side), "b": draw(dom.shapes((1,), 1, 3))} for _ in range(draw(st.integers(0, 2)))]
-    return {"embed": draw(side), "blocks": blocks, "b_out": draw(dom.shapes((1,), 1, 4))}
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
 
 
-def _fill(draw, layout, regimes, positive=False):
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+
+
+def _layout(rng):
+    blocks = [{"w": tuple(rng.integers(1, 4, size=rng.integers(1, 4))), "b": (int(rng.integers(1, 4)),)}
+              for _ in range(int(rng.integers(0, 3)))]
+    return {"embed": tuple(rng.integers(1, 4, size=rng.integers(1, 4))), "blocks": blocks,
+            "b_out": (int(rng.integers(1, 5)),)}
+
+
+def _fill(rng, layout, regimes, notes=None, positive=False):
     if isinstance(layout, dict):
-        return {k: _fill(draw, v, regimes, positive) for k, v in layout.items()}
+        return {k: _fill(rng, v, regimes, notes, positive) for k, v in layout.items()}
     if isinstance(layout, list):
-        return [_fill(draw, v, regimes, positive) for v in layout]
-    value = draw(dom.arrays(layout, regimes=regimes))
+        return [_fill(rng, v, regimes, notes, positive) for v in layout]
+    value = _values(rng, tuple(int(n) for n in layout), regimes, notes)
     return np.abs(value) if positive else value
 
 
-@st.composite
-def _trees(draw, regimes=GRAD_REGIMES):
-    return _fill(draw, draw(_layout()), regimes)
+def _tree_case(rng):
+    notes = []
+    return case(_fill(rng, _layout(rng), dom.FLOAT_REGIMES, notes), note=f"leaves {', '.join(notes)}")
 
 
-@st.composite
-def _adam_cases(draw):
-    layout = draw(_layout())
-    params = _fill(draw, layout, ("normal", "zeros", "small", "wide"))
-    grads = _fill(draw, layout, GRAD_REGIMES)
-    t = draw(st.sampled_from([0, 0, 1, 2, 4]))  # a fresh state, or one resumed after t steps
+def _adam_case(rng):
+    layout, notes = _layout(rng), []
+    params = _fill(rng, layout, ("normal", "zeros", "small", "wide"))
+    grads = _fill(rng, layout, dom.FLOAT_REGIMES, notes)
+    t = _pick(rng, [0, 0, 1, 2, 4])  # a fresh state, or one resumed after t steps
     if t == 0:
-        state = {"m": _fill(draw, layout, ("zeros",)), "v": _fill(draw, layout, ("zeros",)), "t": 0}
+        state = {"m": _fill(rng, layout, ("zeros",)), "v": _fill(rng, layout, ("zeros",)), "t": 0}
     else:
-        state = {"m": _fill(draw, layout, ("normal", "small")), "v": _fill(draw, layout, ("normal", "small"), True),
+        state = {"m": _fill(rng, layout, ("normal", "small")), "v": _fill(rng, layout, ("normal", "small"), None, True),
                  "t": t}
-    lr = draw(st.sampled_from([1e-3, 0.01, 0.3]))
     kwargs = {}
-    if draw(st.booleans()):
-        kwargs = {"beta1": draw(st.sampled_from([0.0, 0.5, 0.9])), "beta2": draw(st.sampled_from([0.0, 0.8, 0.999])),
-                  "eps": draw(st.sampled_from([1e-8, 1e-3, 0.5]))}
-    return case(params, grads, state, lr, note=f"state after {t} steps", **kwargs)
+    if rng.random() < 0.6:
+        kwargs = {"beta1": _pick(rng, [0.0, 0.5, 0.9]), "beta2": _pick(rng, [0.0, 0.8, 0.999]),
+                  "eps": _pick(rng, [1e-8, 1e-3, 0.5])}
+    return case(params, grads, state, _pick(rng, [1e-3, 0.01, 0.3]), note=f"state after {t} steps, gradients "
+                f"{', '.join(notes)}", **kwargs)
 
 
-@st.composite
-def _clip_cases(draw):
-    grads = draw(_trees())
+def _clip_case(rng):
+    notes = []
+    grads = _fill(rng, _layout(rng), dom.FLOAT_REGIMES, notes)
     norm = float(np.sqrt(sum(np.sum(np.square(leaf)) for leaf in _leaves_of(grads))))
-    how = draw(st.sampled_from(["fraction", "fraction", "absolute"]))
-    if how == "fraction" and norm > 0:
-        max_norm = norm * draw(st.sampled_from([0.01, 0.5, 0.999, 1.0, 2.0, 100.0]))
+    if rng.random() < 0.7 and norm > 0:
+        max_norm = norm * _pick(rng, [0.01, 0.5, 0.999, 1.0, 2.0, 100.0])
     else:
-        max_norm = draw(st.sampled_from([1e-3, 1.0, 5.0]))
-    return case(grads, max_norm, note=f"global norm {norm:.4g}")
+        max_norm = _pick(rng, [1e-3, 1.0, 5.0])
+    return case(grads, max_norm, note=f"global norm {norm:.4g}, leaves {', '.join(notes)}")
 
 
 def _leaves_of(tree):
@@ -193,20 +225,18 @@ def _fixed_tree():
 _STATE = {"m": {"embed": np.zeros((2, 2)), "blocks": [{"w": np.zeros(3), "b": np.zeros(1)}], "b_out": np.zeros(2)},
           "v": {"embed": np.zeros((2, 2)), "blocks": [{"w": np.zeros(3), "b": np.zeros(1)}], "b_out": np.zeros(2)},
           "t": 0}
+_P = _fixed_tree()
 
 CONTRACTS = [
-    Contract("tiny_transformer.adam", "init_adam", st.builds(lambda p: case(p), _trees()), exercise="adam",
-             examples=4),
-    Contract("tiny_transformer.adam", "adam_step", _adam_cases(), exercise="adam", points=2, examples=9,
-             fixed=[case(_fixed_tree(), _fixed_tree(), _STATE, 0.0, note="lr = 0"),
-                    case(_fixed_tree(), _fixed_tree(), _STATE, -0.1, note="lr < 0"),
-                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta1=1.0, note="beta1 = 1"),
-                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta1=-0.1, note="beta1 < 0"),
-                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta2=1.0, note="beta2 = 1"),
-                    case(_fixed_tree(), _fixed_tree(), _STATE, 0.1, beta2=-0.5, note="beta2 < 0")]),
-    Contract("tiny_transformer.adam", "global_norm", st.builds(lambda g: case(g), _trees()), exercise="adam",
-             examples=6),
-    Contract("tiny_transformer.adam", "clip_by_global_norm", _clip_cases(), exercise="adam", examples=7,
-             fixed=[case(_fixed_tree(), 0.0, note="max_norm = 0"), case(_fixed_tree(), -1.0, note="max_norm < 0")]),
+    Contract("tiny_transformer.adam", "init_adam", _seeded(_tree_case), exercise="adam", examples=3),
+    Contract("tiny_transformer.adam", "adam_step", _seeded(_adam_case), exercise="adam", points=2, examples=10,
+             fixed=[case(_P, _P, _STATE, 0.0, note="lr = 0"), case(_P, _P, _STATE, -0.1, note="lr < 0"),
+                    case(_P, _P, _STATE, 0.1, beta1=1.0, note="beta1 = 1"),
+                    case(_P, _P, _STATE, 0.1, beta1=-0.1, note="beta1 < 0"),
+                    case(_P, _P, _STATE, 0.1, beta2=1.0, note="beta2 = 1"),
+                    case(_P, _P, _STATE, 0.1, beta2=-0.5, note="beta2 < 0")]),
+    Contract("tiny_transformer.adam", "global_norm", _seeded(_tree_case), exercise="adam", examples=4),
+    Contract("tiny_transformer.adam", "clip_by_global_norm", _seeded(_clip_case), exercise="adam", examples=7,
+             fixed=[case(_P, 0.0, note="max_norm = 0"), case(_P, -1.0, note="max_norm < 0")]),
 ]
 globals().update(contract_tests(CONTRACTS))

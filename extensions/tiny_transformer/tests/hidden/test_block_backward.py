@@ -138,7 +138,8 @@ def test_stack_backward_refuses_an_empty_list(bb, rng):
 
 # -- the whole contract, against the reference ---------------------------------------------------
 # The caches are built by the reference forward pass (phase 3's documented layout); the block's
-# parameters are random (gains not 1, biases not 0), every variant of the block is drawn.
+# parameters are random (gains not 1, biases not 0), every variant of the block is drawn: pre- and
+# post-norm, causal or not, ReLU and GELU, one head or two, batch 1 and more, length 1 and more.
 
 import importlib  # noqa: E402
 
@@ -148,26 +149,42 @@ from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
 
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+
+
 def _reference(name):
     return importlib.import_module(name)
-
-
-@st.composite
-def _stack_input(draw, max_blocks=1):
-    h = draw(st.sampled_from([1, 2]))
-    d = h * draw(st.sampled_from([2, 3])) if h == 2 else draw(st.sampled_from([4, 6]))
-    f = draw(st.sampled_from([3, 5]))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 4)), d)
-    x = draw(dom.arrays(shape, regimes=("normal", "wide", "ties")))
-    seed_rng = np.random.default_rng(draw(dom.seeds()))
-    tb = _reference("phase3_transformer.transformer_block")
-    blocks = []
-    for _ in range(draw(st.integers(1, max_blocks))):
-        block = tb.init_block(d, h, f, int(seed_rng.integers(1 << 30)))
-        blocks.append(_jitter_tree(block, seed_rng))
-    options = {"causal": draw(st.booleans()), "pre_norm": draw(st.booleans()),
-               "activation": draw(st.sampled_from(["relu", "gelu"]))}
-    return x, blocks, h, options
 
 
 def _jitter_tree(tree, rng, scale=0.3):
@@ -176,20 +193,33 @@ def _jitter_tree(tree, rng, scale=0.3):
     return tree + scale * rng.normal(size=np.shape(tree))
 
 
-@st.composite
-def _block_cases(draw):
-    x, blocks, h, options = draw(_stack_input())
+def _stack_input(rng, max_blocks=1):
+    h = _pick(rng, [1, 2])
+    d = _pick(rng, [4, 6]) if h == 1 else 2 * _pick(rng, [2, 3])
+    f = _pick(rng, [3, 5])
+    notes = []
+    x = _values(rng, (int(rng.integers(1, 3)), int(rng.integers(1, 5)), d), ("normal", "wide", "ties"), notes)
+    tb = _reference("phase3_transformer.transformer_block")
+    blocks = [_jitter_tree(tb.init_block(d, h, f, int(rng.integers(1 << 30))), rng)
+              for _ in range(int(rng.integers(1, max_blocks + 1)))]
+    options = {"causal": bool(rng.random() < 0.5), "pre_norm": bool(rng.random() < 0.5),
+               "activation": _pick(rng, ["relu", "gelu"])}
+    return x, blocks, h, options, f"{h} heads, x {notes[0]}, {options}"
+
+
+def _block_case(rng):
+    x, blocks, h, options, note = _stack_input(rng)
     out, cache = _reference("phase3_transformer.transformer_block").transformer_block(x, blocks[0], h, **options)
-    dout = draw(dom.arrays(out.shape, regimes=("normal", "wide", "small", "zeros")))
-    return case(dout, cache, options["pre_norm"], note=f"{options}")
+    notes = []
+    dout = _values(rng, out.shape, ("normal", "wide", "small", "zeros"), notes)
+    return case(dout, cache, options["pre_norm"], note=f"{note}, dout {notes[0]}")
 
 
-@st.composite
-def _stack_cases(draw):
-    x, blocks, h, options = draw(_stack_input(max_blocks=3))
+def _stack_case(rng):
+    x, blocks, h, options, note = _stack_input(rng, max_blocks=3)
     out, caches = _reference("phase3_transformer.transformer_block").transformer_stack(x, blocks, h, **options)
-    dout = draw(dom.arrays(out.shape, regimes=("normal", "wide", "small")))
-    return case(dout, caches, options["pre_norm"], note=f"{len(blocks)} blocks, {options}")
+    return case(_values(rng, out.shape, ("normal", "wide", "small")), caches, options["pre_norm"],
+                note=f"{len(blocks)} blocks, {note}")
 
 
 def _fixed_cache(n_blocks=1):
@@ -226,10 +256,10 @@ def _key_bias_on_its_siblings_scale(value):
 
 
 CONTRACTS = [
-    Contract("tiny_transformer.block_backward", "block_backward", _block_cases(),
+    Contract("tiny_transformer.block_backward", "block_backward", _seeded(_block_case),
              project=_key_bias_on_its_siblings_scale, fixed=_fixed_block_refusals(),
-             exercise="block_backward", points=2, examples=6, rtol=1e-6, atol=1e-8),
-    Contract("tiny_transformer.block_backward", "stack_backward", _stack_cases(),
+             exercise="block_backward", points=2, examples=7, rtol=1e-6, atol=1e-8),
+    Contract("tiny_transformer.block_backward", "stack_backward", _seeded(_stack_case),
              project=_key_bias_on_its_siblings_scale, fixed=_fixed_stack_refusals(),
              exercise="block_backward", examples=3, rtol=1e-6, atol=1e-8),
 ]

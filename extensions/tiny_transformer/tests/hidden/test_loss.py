@@ -64,6 +64,10 @@ def test_cross_entropy_refuses_bad_targets_and_an_empty_mask(tt):
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
+# Logits in every value regime (1000, rows of very different size, ties, zeros), V = 1 and more,
+# targets of every integer dtype, no mask or masks selecting some positions. The loss and dlogits
+# are compared next to a 1: a loss or a gradient near 0 (every prediction sure and right) is judged
+# on the scale of 1, not on its own round-off.
 
 from hypothesis import strategies as st  # noqa: E402
 
@@ -71,28 +75,64 @@ from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
 
-@st.composite
-def _cases(draw):
-    shape = draw(dom.shapes((3,), 1, 4))
-    logits = draw(dom.arrays(shape))  # every regime: logits of 1000, rows of very different size, ties
-    targets = draw(dom.int_arrays(shape[:2], 0, shape[2]))
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+
+
+def _case(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 5, size=3))
+    notes = []
+    logits = _values(rng, shape, dom.FLOAT_REGIMES, notes)
+    targets = _ints(rng, shape[:2], 0, shape[2])
     mask = None
-    if draw(st.booleans()):
-        mask = np.random.default_rng(draw(dom.seeds())).random(shape[:2]) < draw(st.sampled_from([0.3, 0.8]))
-        mask.flat[draw(st.integers(0, mask.size - 1))] = True
-    return case(logits, targets, mask)
+    if rng.random() < 0.5:
+        mask = rng.random(shape[:2]) < _pick(rng, [0.3, 0.8])
+        mask.flat[int(rng.integers(mask.size))] = True
+    return case(logits, targets, mask, note=f"logits {notes[0]}")
 
 
 def _floored(out):
-    """loss and dlogits each next to a 1: judged on the scale of 1 (a loss or a gradient near 0,
-    when every prediction is sure and right, is then not judged on its own round-off)."""
-    return (np.array([float(out[0]), 1.0]), np.append(np.ravel(out[1]), 1.0) if np.ndim(out[1]) == 3 else out[1],
-            np.shape(out[1]))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return out
+    loss, dlogits = out
+    floated = isinstance(dlogits, np.ndarray) and dlogits.dtype.kind == "f"
+    flat = np.append(np.ravel(dlogits), 1.0) if floated else dlogits
+    return (np.array([float(loss), 1.0]) if isinstance(loss, (float, np.floating)) else loss, flat, np.shape(dlogits))
 
 
 _Z = np.zeros((1, 2, 3))
 CONTRACTS = [
-    Contract("tiny_transformer.model", "cross_entropy", _cases(), project=_floored, points=2, examples=12,
+    Contract("tiny_transformer.model", "cross_entropy", _seeded(_case), project=_floored, points=2, examples=12,
              fixed=[case(_Z, np.array([[0, 3]]), note="target 3 of 3"),
                     case(_Z, np.array([[0, -1]]), note="target -1"),
                     case(_Z, np.array([[0.0, 1.0]]), note="float targets"),

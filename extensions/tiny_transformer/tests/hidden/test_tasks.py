@@ -132,6 +132,9 @@ def test_held_out_cross_entropy_scores_every_position_once(tasks, ref, ref_model
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
+# Batches compared draw for draw (every documented seed use), texts of every integer dtype,
+# windows that reach the text's end; copy accuracy and held-out cross-entropy of
+# random (not uniform) models, texts shorter and longer than the context, every batch_size.
 
 import importlib  # noqa: E402
 
@@ -141,30 +144,52 @@ from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
 
+def _seeded(make):
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
+    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
+    regime = _pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    if regime == "normal":
+        return rng.normal(size=shape)
+    if regime == "wide":  # rows (last axis) of very different magnitude
+        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
+    if regime == "large":
+        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
+    if regime == "small":
+        return rng.normal(size=shape) * 1e-8
+    if regime == "ties":
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return np.zeros(shape)
+
+
+def _ints(rng, shape, low, high):
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+
+
 def _reference(name):
     return importlib.import_module(name)
 
 
-@st.composite
-def _copy_cases(draw):
-    return case(draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(3, 9)), draw(dom.seeds()))
+def _copy_case(rng):
+    return case(int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(3, 10)), int(rng.integers(2**31)))
 
 
-@st.composite
-def _corpus_cases(draw):
-    seq_len = draw(st.integers(1, 6))
-    n = draw(st.integers(seq_len + 1, seq_len + 12))
-    text = draw(dom.int_arrays((n,), 0, 50))
-    return case(text, draw(st.integers(0, 4)), seq_len, draw(dom.seeds()))
-
-
-@st.composite
-def _model(draw):
-    m = _reference("tiny_transformer.model")
-    config = m.make_config(draw(st.integers(3, 6)), 4, draw(st.sampled_from([1, 2])), n_layers=1, d_ff=3,
-                           context=draw(st.integers(2, 6)), pre_norm=draw(st.booleans()), tied=draw(st.booleans()))
-    rng = np.random.default_rng(draw(dom.seeds()))
-    return config, _jitter_tree(m.init_model(config, int(rng.integers(1 << 30))), rng, 1.0)
+def _corpus_case(rng):
+    seq_len = int(rng.integers(1, 7))
+    text = _ints(rng, (int(rng.integers(seq_len + 1, seq_len + 13)),), 0, 50)
+    return case(text, int(rng.integers(1, 5)), seq_len, int(rng.integers(2**31)))
 
 
 def _jitter_tree(tree, rng, scale):
@@ -175,22 +200,29 @@ def _jitter_tree(tree, rng, scale):
     return tree + scale * rng.normal(size=np.shape(tree))
 
 
-@st.composite
-def _accuracy_cases(draw):
-    config, params = draw(_model())
-    return case(params, config, draw(st.integers(1, 3)), draw(st.integers(1, 6)), draw(dom.seeds()))
+def _model(rng):
+    m = _reference("tiny_transformer.model")
+    config = m.make_config(int(rng.integers(3, 7)), 4, _pick(rng, [1, 2]), n_layers=1, d_ff=3,
+                           context=int(rng.integers(2, 7)), pre_norm=bool(rng.random() < 0.5),
+                           tied=bool(rng.random() < 0.5))
+    return config, _jitter_tree(m.init_model(config, int(rng.integers(1 << 30))), rng, 1.0)
 
 
-@st.composite
-def _held_out_cases(draw):
-    config, params = draw(_model())
-    ids = draw(dom.int_arrays((draw(st.integers(2, 16)),), 0, config["vocab_size"]))
+def _accuracy_case(rng):
+    config, params = _model(rng)
+    return case(params, config, int(rng.integers(1, 4)), int(rng.integers(1, 7)), int(rng.integers(2**31)),
+                note=f"{config}")
+
+
+def _held_out_case(rng):
+    config, params = _model(rng)
+    ids = _ints(rng, (int(rng.integers(2, 17)),), 0, config["vocab_size"])
     kwargs = {}
-    if draw(st.booleans()):
-        kwargs["batch_size"] = draw(st.integers(1, 3))
-    if draw(st.booleans()):
-        kwargs["per_position"] = draw(st.booleans())
-    return case(params, config, ids, **kwargs)
+    if rng.random() < 0.5:
+        kwargs["batch_size"] = int(rng.integers(1, 4))
+    if rng.random() < 0.6:
+        kwargs["per_position"] = bool(rng.random() < 0.7)
+    return case(params, config, ids, note=f"{config}", **kwargs)
 
 
 def _fixed_model():
@@ -208,17 +240,17 @@ def _fixed_model_refusals(kind):
 
 
 CONTRACTS = [
-    Contract("tiny_transformer.tasks", "copy_batch", _copy_cases(), exercise="batches", examples=8,
+    Contract("tiny_transformer.tasks", "copy_batch", _seeded(_copy_case), exercise="batches", examples=6,
              fixed=[case(0, 3, 5, 0, note="batch_size 0"), case(2, 0, 5, 0, note="n_tokens 0"),
                     case(2, 3, 2, 0, note="vocab_size 2: no room for a separator and two tokens")]),
-    Contract("tiny_transformer.tasks", "corpus_batch", _corpus_cases(), exercise="batches", examples=10,
+    Contract("tiny_transformer.tasks", "corpus_batch", _seeded(_corpus_case), exercise="batches", examples=8,
              fixed=[case(np.arange(5), 2, 5, 0, note="5 tokens, windows of 6"),
                     case(np.arange(5), 2, 0, 0, note="seq_len 0"),
                     case(np.arange(10).reshape(2, 5), 2, 2, 0, note="ids of rank 2"),
                     case(np.arange(10.0), 2, 2, 0, note="float ids")]),
-    Contract("tiny_transformer.tasks", "copy_accuracy", _accuracy_cases(), exercise="evaluation", examples=6,
+    Contract("tiny_transformer.tasks", "copy_accuracy", _seeded(_accuracy_case), exercise="evaluation", examples=5,
              fixed=_fixed_model_refusals("accuracy")),
-    Contract("tiny_transformer.tasks", "held_out_cross_entropy", _held_out_cases(), exercise="evaluation", points=2,
-             examples=6, fixed=_fixed_model_refusals("held_out")),
+    Contract("tiny_transformer.tasks", "held_out_cross_entropy", _seeded(_held_out_case), exercise="evaluation",
+             points=2, examples=6, fixed=_fixed_model_refusals("held_out")),
 ]
 globals().update(contract_tests(CONTRACTS))
