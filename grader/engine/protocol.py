@@ -1,8 +1,10 @@
 """The wire format between the trusted grader and the sandboxed worker.
 
-Every message is an 8-byte big-endian length followed by an ``.npz`` archive (never a pickle):
-one entry ``__meta__`` holds a JSON document (UTF-8 bytes as a uint8 array), every array in it is replaced by a reference
-``{"__array__": k}`` to the entry ``a<k>`` of the archive.
+Every message is an 8-byte big-endian length, then a 4-byte length and a JSON document (UTF-8),
+then the raw bytes of the message's arrays, one after another (never a pickle). The JSON holds the
+value, in which every array is replaced by a reference ``{"__array__": k}``, and a table giving
+array k's dtype (numeric or bool only), shape, offset and size; the parent checks each entry against
+the message before it builds the array.
 
 Values that can cross: None, bool, int, float, str, plain ``numpy.ndarray`` of a numeric or bool
 dtype, and tuples, lists and str-keyed dicts of these. Anything else a student function returns
@@ -15,7 +17,6 @@ This module is loaded by file path inside the worker, so it imports nothing from
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 from typing import Any, BinaryIO, Callable
@@ -108,22 +109,43 @@ def decode(data: Any, arrays: list[np.ndarray], resolve: Callable[[dict], Any] |
     raise ValueError(f"unknown record in message: {sorted(data)}")
 
 
+_META = struct.Struct(">I")
+
+
 def pack(meta: Any, keep: Callable[[Any], dict] | None = None) -> bytes:
     arrays: list[np.ndarray] = []
     encoded = encode(meta, arrays, keep)
-    buffer = io.BytesIO()
-    meta = np.frombuffer(json.dumps(encoded).encode(), dtype=np.uint8)  # bytes: 1/4 the size of a str array
-    np.savez(buffer, __meta__=meta, **{f"a{i}": a for i, a in enumerate(arrays)})
-    body = buffer.getvalue()
+    table, offset = [], 0
+    for a in arrays:
+        table.append([a.dtype.str, list(a.shape), offset, a.nbytes])
+        offset += a.nbytes
+    head = json.dumps({"value": encoded, "arrays": table}).encode()
+    body = b"".join([_META.pack(len(head)), head, *(a.tobytes() for a in arrays)])
     return _HEADER.pack(len(body)) + body
 
 
+def _array(body: memoryview, start: int, entry: Any) -> np.ndarray:
+    """One array of the message, checked: a numeric or bool dtype, a shape that fits its bytes."""
+    dtype_text, shape, offset, nbytes = entry
+    dtype = np.dtype(str(dtype_text))
+    if dtype.kind not in "biuf" or dtype.hasobject:
+        raise ValueError(f"array of dtype {dtype} in a message")
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != nbytes:
+        raise ValueError("array whose shape does not match its size")
+    begin = start + int(offset)
+    if offset < 0 or begin + nbytes > len(body):
+        raise ValueError("array outside the message")
+    return np.frombuffer(body[begin:begin + nbytes], dtype=dtype).reshape(shape).copy()
+
+
 def unpack(body: bytes, resolve: Callable[[dict], Any] | None = None) -> Any:
-    with np.load(io.BytesIO(body), allow_pickle=False) as archive:
-        meta = json.loads(archive["__meta__"].tobytes().decode())
-        count = len(archive.files) - 1
-        arrays = [np.array(archive[f"a{i}"]) for i in range(count)]
-    return decode(meta, arrays, resolve)
+    view = memoryview(body)
+    (size,) = _META.unpack_from(view, 0)
+    meta = json.loads(bytes(view[_META.size:_META.size + size]).decode())
+    start = _META.size + size
+    arrays = [_array(view, start, entry) for entry in meta["arrays"]]
+    return decode(meta["value"], arrays, resolve)
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
