@@ -154,7 +154,8 @@ def cosmic_ray(*args: str, cwd: Path = REPO, **kwargs) -> subprocess.Popen | sub
 def results_so_far(db_path: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as con:
-            return con.execute("SELECT count(*) FROM work_results WHERE lower(worker_outcome) != 'skipped'").fetchone()[0]
+            query = "SELECT count(*) FROM work_results WHERE lower(worker_outcome) != 'skipped'"
+            return con.execute(query).fetchone()[0]
     except sqlite3.Error:
         return -1
 
@@ -229,13 +230,18 @@ def collect(name, session, kept, in_regions, limit, seconds, baseline, timeout, 
             else:
                 counts["killed"] += 1
     survivors.sort(key=lambda m: (m["file"], m["line"], m["key"]))
-    return {"name": name, "date": time.strftime("%Y-%m-%d %H:%M"), "tool": f"cosmic-ray {metadata.version('cosmic-ray')}",
+    return {"name": name, "date": time.strftime("%Y-%m-%d %H:%M"),
+            "tool": f"cosmic-ray {metadata.version('cosmic-ray')}",
             "tests": digest, "in_regions": in_regions, "run": len(kept), "limit": limit, **counts,
             "seconds": seconds, "baseline": baseline, "timeout_s": timeout, "survivors": survivors,
             "incompetent_list": incompetent[:20]}
 
 
 # -- the report ------------------------------------------------------------------------------------
+
+
+def load_equivalent() -> dict[str, str]:
+    return tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
 
 
 def load_report() -> dict[str, dict]:
@@ -289,7 +295,8 @@ def render(data: dict[str, dict], equivalent: dict[str, str]) -> str:
                   f"{d['baseline']:.1f} s; timeout {d['timeout_s']:.0f} s).", ""]
         if alive:
             lines += [f"### Survivors ({len(alive)})", "",
-                      "| file:line | operator | line | mutated to | equivalent? reason |", "| --- | --- | --- | --- | --- |",
+                      "| file:line | operator | line | mutated to | equivalent? reason |",
+                      "| --- | --- | --- | --- | --- |",
                       *[f"| {m['file']}:{m['line']} | {m['operator']} | {cell(m['text'])} | {cell(m['mutated'])} | |"
                         for m in alive], "",
                       "Keys, to paste into `grader/selftest/mutation_equivalent.toml` with a reason once a survivor "
@@ -322,12 +329,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds one mutant's grading may take (default: 10 times the unmutated grading, "
                              "at least 60)")
+    parser.add_argument("--render", action="store_true",
+                        help="measure nothing: rewrite the report from its last measurements and the current "
+                             "mutation_equivalent.toml")
     parser.add_argument("--verdict", metavar="TARGET", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.verdict:
         return verdict(Path(args.verdict), args.phase[0])
-    equivalent = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     data = load_report()
+    if args.render:
+        REPORT.write_text(render(data, load_equivalent()))
+        print(f"wrote {REPORT.relative_to(REPO)}")
+        return 0
     for name in args.phase or [p.name for p in PHASES if p.available]:
         started = time.perf_counter()
         data[name] = measure(name, args.limit, args.timeout)
@@ -335,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: killed {d['killed']}, timed out {d['timeout']}, survived {d['survived']}, incompetent "
               f"{d['incompetent']} of {d['run']} in {time.perf_counter() - started:.0f} s", flush=True)
         REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(render(data, equivalent))
+        REPORT.write_text(render(data, load_equivalent()))
     print(f"wrote {REPORT.relative_to(REPO)}")
     return 0
 

@@ -123,6 +123,7 @@ CONTRACTS = [
         case(_ONES(3), _ONES(4), note="refused: lengths differ"),
         case(_ONES((2, 2)), _ONES((2, 2)), note="refused: matrices"),
         case(_ONES(3), _ONES((3, 1)), note="refused: a column"),
+        case(_ONES(4), _ONES(3), note="refused: a longer than b"),
     ]),
     Contract("phase0_math.matmul", "matmul", _cases(_matrices), exercise="matmul", examples=8, fixed=[
         case(np.zeros((2, 0)), np.zeros((0, 3)), note="inner size 0: a (2, 3) array of zeros"),
@@ -132,6 +133,8 @@ CONTRACTS = [
         case(_ONES(3), _ONES((3, 2)), note="refused: a is 1-d"),
         case(_ONES((2, 3)), _ONES(3), note="refused: b is 1-d"),
         case(_ONES((1, 2, 3)), _ONES((3, 2)), note="refused: a is 3-d"),
+        case(_ONES((2, 4)), _ONES((3, 2)), note="refused: a's columns exceed b's rows"),
+        case(_ONES((2, 3)), _ONES((1, 3, 2)), note="refused: b is 3-d"),
     ]),
     Contract("phase0_math.matmul", "matmul_backward", _cases(_backward_cases), exercise="matmul", examples=8, fixed=[
         case(_ONES((4, 3)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout transposed"),
@@ -139,6 +142,12 @@ CONTRACTS = [
         case(_ONES((3, 4)), _ONES((3, 2)), _ONES((3, 4)), note="refused: inner sizes differ"),
         case(_ONES(4), _ONES((1, 2)), _ONES((2, 4)), note="refused: dout is 1-d"),
         case(_ONES((3, 4)), _ONES(3), _ONES((1, 4)), note="refused: a is 1-d"),
+        case(_ONES((3, 4)), _ONES((3, 2)), _ONES(2), note="refused: b is 1-d"),
+        case(_ONES((3, 4)), _ONES((1, 3, 2)), _ONES((2, 4)), note="refused: a is 3-d"),
+        case(_ONES((3, 4)), _ONES((3, 2)), _ONES((1, 2, 4)), note="refused: b is 3-d"),
+        case(_ONES((3, 4)), _ONES((3, 5)), _ONES((2, 4)), note="refused: a's columns exceed b's rows"),
+        case(_ONES((1, 3, 4)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout has an extra axis"),
+        case(_ONES((3, 3, 3)), _ONES((3, 3)), _ONES((3, 3)), note="refused: dout (n, n, n)"),
     ]),
 ]
 globals().update(contract_tests(CONTRACTS))
