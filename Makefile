@@ -105,6 +105,8 @@ bench: $(DEPS) ## measure grading and reference-code speed; report in bench/resu
 	@$(PY) bench/run.py $(ARGS)
 
 mutation: $(DEPS) ## mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N); bench/results/mutation.md
+	@$(PY) -c "import cosmic_ray" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q \
+		"$$($(PY) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'][0])")"
 	@$(PY) -m grader.selftest.mutation $(foreach p,$(PHASE),--phase $(p)) $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
 gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
