@@ -121,3 +121,32 @@ def axes(ndim: int, negative: bool = True) -> st.SearchStrategy:
 
 def seeds() -> st.SearchStrategy:
     return st.integers(0, 2**31 - 1)
+
+
+# -- cheap cases: one hypothesis draw (a seed), numpy draws the rest ---------------------------------
+
+
+def seeded(make) -> st.SearchStrategy:
+    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
+    cheap, and numpy draws the sizes, the value regimes and the arguments."""
+    return seeds().map(lambda seed: make(np.random.default_rng(seed)))
+
+
+def pick(rng: np.random.Generator, options: Sequence):
+    """One of ``options``, drawn by ``rng``."""
+    return options[int(rng.integers(len(options)))]
+
+
+def values(rng: np.random.Generator, shape: tuple[int, ...], regimes: Sequence[str] = FLOAT_REGIMES,
+           notes: list | None = None) -> np.ndarray:
+    """An array in one of ``regimes`` (its name appended to ``notes``)."""
+    regime = pick(rng, regimes)
+    if notes is not None:
+        notes.append(regime)
+    return fill(rng, tuple(shape), regime)
+
+
+def ints(rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int) -> np.ndarray:
+    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
+    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
+    return rng.integers(low, high, size=shape).astype(pick(rng, dtypes))

@@ -353,8 +353,7 @@ def _init_case(rng):
     return case(d, h, int(rng.integers(2**31)))
 
 
-def _seeded(build):
-    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+from grader.engine.domains import seeded as _seeded  # noqa: E402
 
 
 def _init_summary(params):

@@ -312,8 +312,7 @@ from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
 
-def _seeded(build):
-    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+from grader.engine.domains import seeded as _seeded  # noqa: E402
 
 
 def _options(rng):

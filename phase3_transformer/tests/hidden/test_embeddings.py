@@ -103,8 +103,7 @@ from grader.engine.differential import Contract, case, contract_tests  # noqa: E
 _ID_TYPES = (np.int64, np.int32, np.uint8, np.uint16, np.int8)
 
 
-def _seeded(build):
-    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+from grader.engine.domains import seeded as _seeded  # noqa: E402
 
 
 def _embed_case(rng):

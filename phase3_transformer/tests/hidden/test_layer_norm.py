@@ -126,8 +126,7 @@ from grader.engine.differential import Contract, case, contract_tests  # noqa: E
 EPS = (None, 1e-8, 1e-3, 0.1, 1.0)  # None: the default, 1e-5
 
 
-def _seeded(build):
-    return dom.seeds().map(lambda seed: build(np.random.default_rng(seed)))
+from grader.engine.domains import seeded as _seeded  # noqa: E402
 
 
 def _layer_norm_case(rng):

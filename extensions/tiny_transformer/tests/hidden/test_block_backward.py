@@ -149,38 +149,16 @@ from grader.engine import domains as dom  # noqa: E402
 from grader.engine.differential import Contract, case, contract_tests  # noqa: E402
 
 
-def _seeded(make):
-    """Cases built by ``make(rng)`` from one drawn seed: one hypothesis draw per case keeps drawing
-    cheap, and numpy draws the sizes, the value regimes and the arguments."""
-    return st.builds(lambda seed: make(np.random.default_rng(seed)), dom.seeds())
+from grader.engine.domains import seeded as _seeded  # noqa: E402
 
 
-def _pick(rng, options):
-    return options[int(rng.integers(len(options)))]
+from grader.engine.domains import pick as _pick  # noqa: E402
 
 
-def _values(rng, shape, regimes=dom.FLOAT_REGIMES, notes=None):
-    """An array in one of the value regimes of grader.engine.domains (its name added to ``notes``)."""
-    regime = _pick(rng, regimes)
-    if notes is not None:
-        notes.append(regime)
-    if regime == "normal":
-        return rng.normal(size=shape)
-    if regime == "wide":  # rows (last axis) of very different magnitude
-        return rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, size=tuple(shape[:-1]) + (1,))
-    if regime == "large":
-        return rng.uniform(0.5, 1.0, size=shape) * dom.LARGE * rng.choice([-1.0, 1.0], size=shape)
-    if regime == "small":
-        return rng.normal(size=shape) * 1e-8
-    if regime == "ties":
-        return rng.integers(-2, 3, size=shape).astype(np.float64)
-    return np.zeros(shape)
+from grader.engine.domains import values as _values  # noqa: E402
 
 
-def _ints(rng, shape, low, high):
-    """Integers in [low, high) of a drawn integer dtype, unsigned ones too."""
-    dtypes = [t for t in (np.int64, np.int32, np.uint8) if np.iinfo(t).max >= high - 1 and np.iinfo(t).min <= low]
-    return rng.integers(low, high, size=shape).astype(_pick(rng, dtypes))
+from grader.engine.domains import ints as _ints  # noqa: E402
 
 
 def _reference(name):
