@@ -30,12 +30,6 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    from grader.classroom.batch import run_batch
-
-    return run_batch(Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed)
-
-
 def _check(args: argparse.Namespace) -> int:
     from grader.learner.check import run_check
 
@@ -92,12 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--quiet", action="store_true", help="print no table")
     grade.set_defaults(run=_grade)
 
-    batch = sub.add_parser("batch", help="grade every submission in a folder (sub-folders or .zip files)")
-    batch.add_argument("submissions")
-    batch.add_argument("--out", required=True)
-    batch.add_argument("--jobs", type=int, default=2)
-    batch.add_argument("--seed", type=int, default=0)
-    batch.set_defaults(run=_batch)
+    from grader.classroom.commands import add_commands as add_classroom_commands
+
+    add_classroom_commands(sub)
 
     check = sub.add_parser("check", help="run the public tests of one phase (or one exercise) on the working copy")
     check.add_argument("phase", nargs="?", choices=names, default=None)
