@@ -29,3 +29,8 @@ def mutating_sum_squares(x):
     y = np.array(x, dtype=np.float64)
     y *= y
     return float(y.sum())
+
+
+def triple_sum(x):
+    """f(x) = 3 sum(x); gradient 3. Central differences are exact for it at dyadic x and a power-of-two eps."""
+    return float(3.0 * np.sum(x))

@@ -54,6 +54,17 @@ def test_check_gradient_passes_a_right_gradient(gc, rng):
         raise AssertionError(f"check_gradient: rel_error {report['rel_error']:.2e} for a right gradient (expected < 1e-7)")
 
 
+def test_check_gradient_passes_at_a_threshold_equal_to_the_error(gc):
+    # passed is rel_error <= threshold: a gradient whose error is exactly the threshold passes. For
+    # 3 sum(x) at dyadic x with eps = 2**-10 every step of the central differences is exact, so the
+    # error is exactly 0 however the checker is written.
+    x = np.array([0.5, 1.25, -0.75])
+    report = gc.check_gradient(Callback("triple_sum"), x, np.full(3, 3.0), eps=2.0**-10, threshold=0.0)
+    if not isinstance(report, dict) or report.get("passed") is not True:
+        raise AssertionError("check_gradient(3 sum(x), exact gradient, eps=2**-10, threshold=0.0): the error is "
+                             f"exactly 0 and passed means rel_error <= threshold, so expected passed=True, got {report!r}")
+
+
 def test_the_gradient_checker_flags_a_wrong_gradient_and_its_worst_index(gc, rng):
     x = rng.uniform(0.5, 1.5, size=(2, 3))
     wrong = 3 * x**2

@@ -192,6 +192,8 @@ CONTRACTS = [
                  case(np.array([10.0, 20.0, 30.0]), np.array([20.0, 40.0, 60.0]), lr=0.25, steps=200,
                       note="diverges: TrainingDiverged"),
                  case(np.array([1.0, 2.0]), np.array([3.0, 5.0]), lr=0.1, steps=-1, note="refused: steps < 0"),
+                 case(np.array([0.0, 0.5, 1.0]), np.array([1.0, 1.4, 2.1]), lr=0.05, steps=300,
+                      note="300 steps: exactly 300 updates"),
                  case(np.zeros(0), np.zeros(0), lr=0.1, steps=3, note="refused: no data points"),
              ]),
     Contract("phase0_math.linear_regression", "standardize", _cases(_x_cases, regimes=REGIMES + ("constant",) * 2),

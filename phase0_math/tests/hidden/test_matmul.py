@@ -134,6 +134,9 @@ CONTRACTS = [
         case(_ONES((1, 2, 3)), _ONES((3, 2)), note="refused: a is 3-d"),
         case(_ONES((2, 4)), _ONES((3, 2)), note="refused: a's columns exceed b's rows"),
         case(_ONES((2, 3)), _ONES((1, 3, 2)), note="refused: b is 3-d"),
+        case(_ONES((2, 3, 1)), _ONES((3, 2)), note="refused: a is 3-d, (2, 3, 1)"),
+        case(_ONES((2, 3)), _ONES((3, 2, 1)), note="refused: b is 3-d, (3, 2, 1)"),
+        case(np.linspace(-1, 1, 300).reshape(1, 300), _ONES((300, 2)), note="inner size 300"),
     ]),
     Contract("phase0_math.matmul", "matmul_backward", _cases(_backward_cases), exercise="matmul", examples=8, fixed=[
         case(_ONES((4, 3)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout transposed"),
@@ -146,6 +149,11 @@ CONTRACTS = [
         case(_ONES((3, 4)), _ONES((3, 2)), _ONES((1, 2, 4)), note="refused: b is 3-d"),
         case(_ONES((3, 4)), _ONES((3, 5)), _ONES((2, 4)), note="refused: a's columns exceed b's rows"),
         case(_ONES((1, 3, 4)), _ONES((3, 2)), _ONES((2, 4)), note="refused: dout has an extra axis"),
+        case(_ONES((3, 4)), _ONES((3, 2, 5)), _ONES((2, 4)), note="refused: a is 3-d, (3, 2, 5)"),
+        case(_ONES((3, 4)), _ONES((3, 2)), _ONES((2, 4, 1)), note="refused: b is 3-d, (2, 4, 1)"),
+        case(_ONES((1, 2)), np.linspace(-1, 1, 300).reshape(1, 300), _ONES((300, 2)), note="inner size 300"),
+        case(_ONES((1, 2)), _ONES((1, 300)), _ONES((299, 2)), note="refused: inner sizes 300 and 299"),
+        case(_ONES((2, 1)), _ONES((1, 3)), _ONES((3, 2)), note="refused: dout (2, 1) for out (1, 2)"),
         case(_ONES((3, 3, 3)), _ONES((3, 3)), _ONES((3, 3)), note="refused: dout (n, n, n)"),
     ]),
 ]

@@ -456,6 +456,10 @@ def _recipe(ref, ref_fw, params, x, y, loss="cross_entropy", activation="relu", 
 @pytest.mark.points(2)
 def test_train_takes_the_recipes_first_steps_from_init_params(tr, ref, ref_fw, rng):
     cases = draw_cases(_cases(_train_case), 6, int(rng.integers(2**31)))
+    # 300 inputs: sizes past CPython's small-int cache (a check written with `is` instead of `==` fails here)
+    wide = np.random.default_rng(int(rng.integers(2**31)))
+    cases.append(case(wide.normal(size=(3, 300)), np.array([0, 1, 1]), [300, 2, 2], loss="mse", activation="tanh",
+                      lr=0.1, epochs=2, seed=3, note="300 input features"))
     init_cases = [case(c.args[2], c.kwargs["seed"],
                        c.kwargs.get("scheme") or ("he" if c.kwargs["activation"] == "relu" else "xavier"))
                   for c in cases]

@@ -226,6 +226,7 @@ _ITEM_PAIRS = [(np.array([0.0, 1.0]), np.array([1, 2]), "float items"),
 CONTRACTS = [
     Contract("control.reward_model", "ranking_loss", _seeded(_loss_case), project=_floored, examples=10, points=2,
              fixed=[case(np.zeros(3), np.ones(2), note="(3,) and (2,)"), case(np.zeros(0), np.zeros(0), note="N = 0"),
+                    case(np.zeros(1), np.ones(3), note="(1,) and (3,): would broadcast"),
                     case(np.zeros((2, 2)), np.ones((2, 2)), note="rank 2")]),
     Contract("control.reward_model", "item_rewards", _seeded(_item_case), examples=5,
              fixed=[case(_two_outputs(), _X, note="a network with 2 outputs")]),
@@ -252,6 +253,8 @@ _TRAIN = Contract("control.reward_model", "train_reward_model", _seeded(_train_c
                   fixed=[case(_X, np.array([0]), np.array([1]), [2, 2], epochs=2, note="layer_sizes [2, 2]"),
                          case(_X, np.array([0]), np.array([1]), [3, 1], epochs=2, note="layer_sizes [3, 1] for D = 2"),
                          case(_X, np.array([0]), np.array([1]), [2], epochs=2, note="layer_sizes [2]"),
+                         case(_X[:, :1], np.array([0]), np.array([1]), [1], epochs=2, note="layer_sizes [1] for D = 1"),
+                         case(_X, np.array([0]), np.array([1]), [2, 3, 0], epochs=2, note="layer_sizes [2, 3, 0]"),
                          case(_X, np.array([0]), np.array([1]), [2, 1], epochs=-1, note="epochs -1"),
                          case(_X, np.array([0]), np.array([3]), [2, 1], epochs=2, note="item 3 of 3")],
                   name="test_contract_train_reward_model_epoch_by_epoch")
