@@ -213,6 +213,7 @@ CONTRACTS = [
         case(np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]]), note="p > 0 where q = 0: inf"),
         case(_P, np.full((2, 3), 1 / 3), note="shapes differ"),
         case(np.array([0.5, 0.5]), np.array([0.5, 0.5]), note="1-d p and q"),
+        case(np.full((2, 2, 2), 0.5), np.full((2, 2, 2), 0.5), note="3-d p and q (axis 1 sums to 1)"),
         case(np.array([[0.5, 0.6]]), np.array([[0.5, 0.5]]), note="a row of p sums to 1.1"),
         case(np.array([[0.5, 0.5]]), np.array([[0.3, 0.3]]), note="a row of q sums to 0.6"),
         case(np.array([[1.5, -0.5]]), np.array([[0.5, 0.5]]), note="a negative entry in p (the row sums to 1)"),

@@ -193,7 +193,9 @@ CONTRACTS = [
              fixed=[case(_X, np.array([0, 1]), [3, 3, 2], epochs=1, note="x (2, 2) for layer_sizes [3, 3, 2]"),
                     case(_X, np.array([0, 2]), [2, 3, 2], epochs=1, note="label 2 for 2 outputs"),
                     case(_X, np.array([0.0, 1.0]), [2, 3, 2], epochs=1, note="float labels"),
-                    case(np.ones(2), np.array([0]), [2, 3, 2], epochs=1, note="x is 1-d")]),
+                    case(np.ones(2), np.array([0]), [2, 3, 2], epochs=1, note="x is 1-d"),
+                    case(_X, np.array([0, 1]), [3, 3, 2], epochs=0, note="x (2, 2) for layer_sizes [3, 3, 2], 0 epochs"),
+                    case(_X, np.array([0, 1]), [1, 3, 2], epochs=0, note="x (2, 2) for layer_sizes [1, 3, 2], 0 epochs")]),
 ]
 globals().update(contract_tests(CONTRACTS))
 
@@ -236,6 +238,13 @@ def _student_recipe(ref, ref_tr, params, x, y, layer_sizes, teacher_logits=None,
 @pytest.mark.points(2)
 def test_train_student_takes_the_recipes_first_steps_from_init_params(st, ref, ref_tr, rng):
     cases = draw_cases(_cases(_train_student_case), 6, int(rng.integers(2**31)))
+    extra = np.random.default_rng(int(rng.integers(2**31)))
+    cases += [  # a hidden layer narrower than the classes; 300 inputs (past CPython's small-int cache)
+        case(extra.normal(size=(4, 2)), np.array([3, 0, 2, 1]), [2, 2, 4], extra.normal(size=(4, 4)), 2.0, 0.5,
+             lr=0.1, epochs=2, seed=5, activation="relu", note="hidden layer 2 < 4 classes"),
+        case(extra.normal(size=(3, 300)), np.array([1, 0, 1]), [300, 2, 2], None, lr=0.1, epochs=2, seed=7,
+             activation="tanh", note="300 input features"),
+    ]
     init_cases = [case(c.args[2], c.kwargs["seed"], "he" if c.kwargs.get("activation", "relu") == "relu" else "xavier")
                   for c in cases]
     inits = learner_outcomes(st, "init_params", init_cases)  # the init_params that distillation.train imports
