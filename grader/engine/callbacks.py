@@ -34,3 +34,11 @@ def mutating_sum_squares(x):
 def triple_sum(x):
     """f(x) = 3 sum(x); gradient 3. Central differences are exact for it at dyadic x and a power-of-two eps."""
     return float(3.0 * np.sum(x))
+
+
+def coupled_sin(x):
+    """f(x) = sin(sum(w * x)) with w = 1, 2, ..., x.size in C order; gradient w cos(sum(w * x)).
+    Every entry's derivative depends on every other entry, so a checker that leaves an entry nudged
+    after its turn gets the later entries wrong (a separable f would not show it)."""
+    w = np.arange(1, x.size + 1, dtype=np.float64).reshape(x.shape)
+    return float(np.sin(np.sum(w * x)))
