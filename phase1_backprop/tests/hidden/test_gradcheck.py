@@ -17,6 +17,7 @@ tr = module_fixture("phase1_backprop.train")
 ref_fw = reference_fixture("phase1_backprop.forward")
 ref_tr = reference_fixture("phase1_backprop.train")
 ref_gc = reference_fixture("phase1_backprop.gradcheck")
+ref_gc0 = reference_fixture("phase0_math.gradcheck")
 
 pytestmark = pytest.mark.exercise("gradcheck")
 
@@ -200,17 +201,80 @@ _NET = {"W1": np.array([[0.5, -1.0, 0.3], [1.2, 0.4, -0.7]]), "b1": np.array([0.
         "W2": np.array([[0.4, -0.6], [1.0, 0.2], [-0.3, 0.8]]), "b2": np.array([0.05, -0.1])}
 _XN, _YN = np.array([[0.5, -1.0], [2.0, 0.3], [-0.4, 0.9]]), np.array([0, 1, 1])
 
+# check_linear_backward and check_activation_backward run the learner's own backward functions, so
+# what a right checker reports depends on them. The expected report is the reference's check_gradient
+# of the learner's own gradients (from their linear_forward's cache and backward) against the reference
+# forward pass: a right checker scores here even when a backward function is wrong (that mistake costs
+# points where it is made, not twice), and a checker that ignores its gradients or its eps and
+# threshold does not.
+
+def _own_gradients(fw, bw, forward, backward, cases, inputs, douts):
+    """The learner's gradients for each case: their forward's cache handed to their backward."""
+    forwards = learner_outcomes(fw, forward, [case(*args) for args in inputs])
+    runs = [case(d, f["value"][1]) for d, f in zip(douts, forwards) if f["ok"]]
+    backwards = iter(learner_outcomes(bw, backward, runs))
+    return [next(backwards) if f["ok"] else f for f in forwards]
+
+
+def _judge_all(contract, cases, got, expected, project):
+    for i, (c, g, e) in enumerate(zip(cases, got, expected)):
+        problem = judge(g, e, Contract("phase1_backprop.gradcheck", contract, rtol=1e-5, atol=1e-9, project=project))
+        if problem:
+            raise AssertionError(f"{problem}\n  (the expected report checks the gradients your own backward "
+                                 f"function gives)\n  case {i + 1} of {len(cases)}: {describe_case(c)}")
+
+
+def test_contract_check_linear_backward(gc, fw, bw, ref_fw, ref_gc0, rng):
+    cases = draw_cases(_cases(_linear_check_case), 6, int(rng.integers(2**31)))
+    fixed = np.random.default_rng(int(rng.integers(2**31)))
+    x, w, b, dout = fixed.normal(size=(3, 2)), fixed.normal(size=(2, 4)), fixed.normal(size=4), fixed.normal(size=(3, 4))
+    cases += [case(x, w, b, dout, threshold=1e-13, note="threshold 1e-13: round-off fails it"),
+              case(x, w, b, dout, 1e-3, 1e-13, note="eps 1e-3 and threshold 1e-13 by position")]
+    own = _own_gradients(fw, bw, "linear_forward", "linear_backward", cases,
+                         [c.args[:3] for c in cases], [c.args[3] for c in cases])
+    expected = []
+    for c, grads in zip(cases, own):
+        if not grads["ok"]:
+            expected.append(grads)  # a right checker passes on its backward's refusal
+            continue
+        x, w, b, dout = c.args[:4]
+        settings = {"eps": c.args[4] if len(c.args) > 4 else c.kwargs.get("eps", 1e-6),
+                    "threshold": c.args[5] if len(c.args) > 5 else c.kwargs.get("threshold", 1e-6)}
+        fs = {"x": (lambda x_: float(np.sum(ref_fw.linear_forward(x_, w, b)[0] * dout)), x),
+              "w": (lambda w_: float(np.sum(ref_fw.linear_forward(x, w_, b)[0] * dout)), w),
+              "b": (lambda b_: float(np.sum(ref_fw.linear_forward(x, w, b_)[0] * dout)), b)}
+        expected.append({"ok": True, "value": {key: ref_gc0.check_gradient(f, value, np.asarray(g), **settings)
+                                               for (key, (f, value)), g in zip(fs.items(), grads["value"])}})
+    _judge_all("check_linear_backward", cases, learner_outcomes(gc, "check_linear_backward", cases), expected,
+               _verdicts)
+
+
+def test_contract_check_activation_backward(gc, fw, bw, ref_fw, ref_gc0, rng):
+    cases = draw_cases(_cases(_activation_check_case), 8, int(rng.integers(2**31)))
+    cases += [case("sigmoid", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), 1e-1, 1e-6,
+                   note="eps 0.1 by position: truncation error fails the default threshold"),
+              case("tanh", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), threshold=0.3, eps=1e-1,
+                   note="eps 0.1 with threshold 0.3: passes")]
+    expected = []
+    for c in cases:
+        name, x, dout = c.args[:3]
+        own = _own_gradients(fw, bw, f"{name}_forward", f"{name}_backward", [c], [(x,)], [dout])[0]
+        if not own["ok"]:
+            expected.append(own)
+            continue
+        eps = c.args[3] if len(c.args) > 3 else c.kwargs.get("eps", 1e-6)
+        threshold = c.args[4] if len(c.args) > 4 else c.kwargs.get("threshold", 1e-6)
+        forward = getattr(ref_fw, f"{name}_forward")
+        f = lambda x_, forward=forward, dout=dout: float(np.sum(forward(x_)[0] * dout))  # noqa: E731
+        expected.append({"ok": True, "value": ref_gc0.check_gradient(f, x, np.asarray(own["value"]), eps, threshold)})
+    _judge_all("check_activation_backward", cases, learner_outcomes(gc, "check_activation_backward", cases),
+               expected, _verdict)
+
+
 CONTRACTS = [
-    Contract("phase1_backprop.gradcheck", "check_linear_backward", _cases(_linear_check_case), project=_verdicts,
-             exercise="gradcheck", examples=6, rtol=1e-5, atol=1e-9),
-    Contract("phase1_backprop.gradcheck", "check_activation_backward", _cases(_activation_check_case),
-             project=_verdict, exercise="gradcheck", examples=8, rtol=1e-5, atol=1e-9, fixed=[
-                 case("softplus", np.ones((2, 2)), np.ones((2, 2)), note="unknown activation"),
-                 case("sigmoid", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), 1e-1, 1e-6,
-                      note="eps 0.1 by position: truncation error fails the default threshold"),
-                 case("tanh", np.array([[0.5, -1.5]]), np.array([[1.0, -2.0]]), threshold=0.3, eps=1e-1,
-                      note="eps 0.1 with threshold 0.3: passes"),
-             ]),
+    Contract("phase1_backprop.gradcheck", "check_activation_backward", None, exercise="gradcheck",
+             name="test_contract_check_activation_backward_refusals",
+             fixed=[case("softplus", np.ones((2, 2)), np.ones((2, 2)), note="unknown activation")]),
 ]
 globals().update(contract_tests(CONTRACTS))
 
