@@ -7,7 +7,8 @@ is never touched); cosmic-ray (pinned in pyproject.toml, all its core operators)
 over the package's modules in that copy; a filter marks every mutant outside a
 ``### BEGIN SOLUTION`` / ``### END SOLUTION`` region as skipped in the session database; then
 ``cosmic-ray exec`` applies the rest one at a time and runs, as its test command, this module's
-``--verdict``: the grader on the mutated copy (``python -m grader grade --target COPY --phase PKG``),
+``--verdict``: the grader on the mutated copy (``python -m grader grade --target COPY --phase PKG``, pytest's
+``-x`` so that the first failing test ends a killed mutant's run),
 exiting 1 (killed) unless the package is complete with full marks, 0 (survived) if it is.
 
 The report, ``bench/results/mutation.md``, keeps every package's last measurement (in a data comment),
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import re
 import shlex
@@ -51,8 +53,11 @@ def verdict(target: Path, phase: str, quiet: bool = False) -> int:
     Prints what failed (cosmic-ray keeps it in its session)."""
     out = target.parent / "verdict.json"
     out.unlink(missing_ok=True)
+    # -x: the first failing test settles the verdict (killed); a survivor still runs every test
+    env = {**os.environ, "PYTEST_ADDOPTS": "-x"}
     done = subprocess.run([sys.executable, "-m", "grader", "grade", "--target", str(target), "--phase", phase,
-                           "--json", str(out), "--quiet", "--jobs", "1"], cwd=REPO, capture_output=True, text=True)
+                           "--json", str(out), "--quiet", "--jobs", "1"], cwd=REPO, capture_output=True, text=True,
+                          env=env)
     if done.returncode != 0 or not out.exists():
         print("" if quiet else f"grader exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
         return 1
