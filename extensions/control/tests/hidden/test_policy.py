@@ -379,7 +379,9 @@ _REINFORCE = [case(_T, _F, _B, np.array([0.0, 2.0]), np.ones(2), note="float act
               case(_T, np.ones((3, 3)), _B, _A, np.ones(2), note="features (3, 3) for theta (2,)")]
 _LOOP = [case(_F, _B, _R, -0.1, steps=2, note="beta < 0"), case(_F, _B, _R, 0.5, steps=2, batch_size=1, note="batch 1"),
          case(_F, _B, _R, 0.5, steps=-1, note="steps -1"), case(_F, np.zeros(4), _R, 0.5, steps=2, note="4 logits"),
-         case(_F, _B, np.ones(2), 0.5, steps=2, note="2 rewards for 3 items")]
+         case(_F, _B, np.ones(2), 0.5, steps=2, note="2 rewards for 3 items"),
+         case(np.eye(3), np.array([0.5, -0.5, 0.0]), np.array([1.0, 0.2, -0.4]), 2.0, steps=3, batch_size=4, lr=1.0,
+              seed=11, note="beta 2: each sample's own KL penalty, from the second step on")]
 
 CONTRACTS = [
     Contract("control.policy", "policy_log_probs", _seeded(_log_probs_case), examples=8, fixed=_SHAPES),
@@ -399,7 +401,7 @@ CONTRACTS = [
              fixed=[case(np.zeros(3), np.array([1.0, 2.0, 0.5]), 1e-3, note="beta 1e-3: logits of 2000"),
                     case(_B, _R, 0.0, note="beta = 0"), case(_B, _R, -1.0, note="beta < 0"),
                     case(_B, np.ones(2), 1.0, note="2 rewards for 3 items")]),
-    Contract("control.policy", "improve_policy", _seeded(_loop_case), project=_floored, examples=6, points=3,
+    Contract("control.policy", "improve_policy", _seeded(_loop_case), project=_floored, examples=10, points=3,
              fixed=_LOOP, name="test_contract_improve_policy_first_steps"),
 ]
 globals().update(contract_tests(CONTRACTS))
