@@ -13,6 +13,8 @@ from grader.engine.testing import assert_close, expect_array, expect_float, modu
 gc = module_fixture("phase2_attention.gradcheck", timeout=60)
 ref_att = reference_fixture("phase2_attention.attention")
 ref_mh = reference_fixture("phase2_attention.multi_head")
+att = module_fixture("phase2_attention.attention")
+mh = module_fixture("phase2_attention.multi_head")
 
 pytestmark = pytest.mark.exercise("gradcheck")
 
@@ -55,11 +57,18 @@ def random_params(rng, d):
     return {n: rng.normal(0.0, 0.5, size=(d, d) if n[0] == "w" else (d,)) for n in NAMES}
 
 
+# The checks run the target's own forward pass (its numerical side) and, without ``analytic``, its own
+# backward pass. So that a wrong backward pass costs points where it is made and not here too, these
+# tests hand the true gradients in (``analytic=``) and hold the numerical side to the truth; a separate
+# test checks that without ``analytic`` a check uses the target's own backward pass, whatever it gives.
+
+
 def test_check_attention_reports_the_true_gradients_of_q_k_v(gc, ref_att, rng):
     q, k, v = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 4, 6))
     dout = rng.normal(size=(2, 3, 6))
-    reports = expect_reports(gc.check_attention(q, k, v, None, dout), ("q", "k", "v"), "check_attention")
     truth = ref_att.attention_backward(dout, ref_att.attention(q, k, v)[1])
+    reports = expect_reports(gc.check_attention(q, k, v, None, dout, analytic=dict(zip("qkv", truth))),
+                             ("q", "k", "v"), "check_attention")
     for name, grad in zip("qkv", truth):
         same_as_truth(reports[name], grad, f"check_attention[{name!r}]")
 
@@ -68,8 +77,9 @@ def test_check_attention_differentiates_the_masked_attention(gc, ref_att, rng):
     q, k, v = rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 4, 3))
     mask = np.tril(np.ones((4, 4), dtype=bool))
     dout = rng.normal(size=(2, 4, 3))
-    reports = expect_reports(gc.check_attention(q, k, v, mask, dout), ("q", "k", "v"), "check_attention with a mask")
     truth = ref_att.attention_backward(dout, ref_att.attention(q, k, v, mask)[1])
+    reports = expect_reports(gc.check_attention(q, k, v, mask, dout, analytic=dict(zip("qkv", truth))),
+                             ("q", "k", "v"), "check_attention with a mask")
     for name, grad in zip("qkv", truth):
         same_as_truth(reports[name], grad, f"check_attention(causal mask)[{name!r}]")
 
@@ -78,28 +88,56 @@ def test_check_multi_head_attention_reports_every_input_and_weight(gc, ref_mh, r
     x_q, x_kv, p = rng.normal(size=(2, 3, 6)), rng.normal(size=(2, 4, 6)), random_params(rng, 6)
     mask = np.array([[[True, True, True, False]], [[True, True, False, False]]])
     dout = rng.normal(size=(2, 3, 6))
-    reports = expect_reports(gc.check_multi_head_attention(x_q, x_kv, p, 2, mask, dout), ("x_q", "x_kv") + NAMES,
-                             "check_multi_head_attention")
     _, cache = ref_mh.multi_head_attention(x_q, x_kv, p, 2, mask)
     dx_q, dx_kv, grads = ref_mh.multi_head_attention_backward(dout, cache)
-    same_as_truth(reports["x_q"], dx_q, "check_multi_head_attention['x_q']")
-    same_as_truth(reports["x_kv"], dx_kv, "check_multi_head_attention['x_kv']")
-    for name in NAMES:
-        same_as_truth(reports[name], grads[name], f"check_multi_head_attention[{name!r}]")
+    truth = {"x_q": dx_q, "x_kv": dx_kv, **grads}
+    reports = expect_reports(gc.check_multi_head_attention(x_q, x_kv, p, 2, mask, dout, analytic=truth),
+                             ("x_q", "x_kv") + NAMES, "check_multi_head_attention")
+    for name in truth:
+        same_as_truth(reports[name], truth[name], f"check_multi_head_attention[{name!r}]")
 
 
 def test_check_self_attention_nudges_x_in_both_roles(gc, ref_mh, rng):
     x, p = rng.normal(size=(2, 4, 6)), random_params(rng, 6)
     mask = np.tril(np.ones((4, 4), dtype=bool))
     dout = rng.normal(size=(2, 4, 6))
-    reports = expect_reports(gc.check_self_attention(x, p, 3, mask, dout), ("x",), "check_self_attention")
     dx_q, dx_kv, _ = ref_mh.multi_head_attention_backward(dout, ref_mh.multi_head_attention(x, x, p, 3, mask)[1])
+    reports = expect_reports(gc.check_self_attention(x, p, 3, mask, dout, analytic={"x": dx_q + dx_kv}), ("x",),
+                             "check_self_attention")
     same_as_truth(reports["x"], dx_q + dx_kv, "check_self_attention['x']")
 
 
-def test_run_all_runs_every_named_check_and_all_pass(gc):
-    # run_all's inputs are its own draws: what it promises is the names, their order and a pass
-    # for every tensor (a contract against the reference would only add the reference's cost)
+def test_without_analytic_the_checks_use_your_own_backward_pass(gc, att, mh, rng):
+    """Without ``analytic`` a check reports on the target's own backward pass: the same reports as when
+    those gradients are handed in (whether they are right is graded in test_attention/test_multi_head)."""
+    q, k, v = rng.normal(size=(1, 3, 4)), rng.normal(size=(1, 2, 4)), rng.normal(size=(1, 2, 3))
+    mask, dout = np.array([[True, False], [True, True], [True, True]]), rng.normal(size=(1, 3, 3))
+    x, p = rng.normal(size=(1, 3, 4)), random_params(rng, 4)
+    try:
+        own_att = dict(zip("qkv", att.attention_backward(dout, att.attention(q, k, v, mask)[1])))
+        dx_q, dx_kv, grads = mh.multi_head_attention_backward(x, mh.multi_head_attention(x, x, p, 2, None)[1])
+    except Exception:  # noqa: BLE001 - a backward pass that fails is graded where it is written
+        return
+    pairs = [("check_attention", gc.check_attention(q, k, v, mask, dout),
+              gc.check_attention(q, k, v, mask, dout, analytic=own_att)),
+             ("check_self_attention", gc.check_self_attention(x, p, 2, None, x),
+              gc.check_self_attention(x, p, 2, None, x, analytic={"x": dx_q + dx_kv}))]
+    for what, without, handed in pairs:
+        if not isinstance(without, dict) or not isinstance(handed, dict) or sorted(without) != sorted(handed):
+            raise AssertionError(f"{what} without analytic: expected the same report keys as with your own "
+                                 f"gradients handed in, got {without!r:.200} and {handed!r:.200}")
+        for name in handed:
+            if without[name].get("passed") is not handed[name].get("passed"):
+                raise AssertionError(f"{what}[{name!r}] without analytic says passed={without[name].get('passed')!r}, "
+                                     f"but with your own backward's gradient handed in passed="
+                                     f"{handed[name].get('passed')!r}: without analytic a check uses your backward")
+            assert_close(without[name].get("analytic"), handed[name].get("analytic"),
+                         f"{what}[{name!r}]: analytic without analytic= against your own backward's gradient")
+
+
+def test_run_all_runs_every_named_check(gc):
+    # run_all's inputs are its own draws: what it promises is the names, their order and one report per
+    # tensor (whether each passes depends on the target's backward passes, graded where they are written)
     results = gc.run_all(1)
     if not isinstance(results, dict) or list(results) != list(CHECK_NAMES):
         got = list(results) if isinstance(results, dict) else type(results).__name__
@@ -107,7 +145,14 @@ def test_run_all_runs_every_named_check_and_all_pass(gc):
     attention_keys, mh_keys = ("q", "k", "v"), ("x_q", "x_kv") + NAMES
     expected = [attention_keys] * 3 + [mh_keys] * 2 + [("x",)]
     for name, keys in zip(CHECK_NAMES, expected):
-        expect_reports(results[name], keys, f"run_all()[{name!r}]")
+        reports = results[name]
+        if not isinstance(reports, dict) or sorted(reports) != sorted(keys):
+            raise AssertionError(f"run_all()[{name!r}]: expected reports for {sorted(keys)}")
+        for key in keys:
+            if not isinstance(reports[key], dict) or not REPORT_KEYS <= set(reports[key]) \
+                    or not isinstance(reports[key]["passed"], bool):
+                raise AssertionError(f"run_all()[{name!r}][{key!r}]: a report needs rel_error, abs_error, passed "
+                                     "(a bool), analytic, numeric")
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
@@ -173,11 +218,9 @@ _KINDS = ("right", "round-off", "abs 5e-8", "3x threshold", "0.3x threshold", "s
 
 
 def _mistaken(rng, truth: dict, kinds: dict | None = None):
-    """(None: the check uses its own backward pass, or ``truth`` with some entries made wrong, a note).
+    """(``truth`` with some entries made wrong, a note).
 
     kinds: {name: kind} to choose how each entry is made wrong (else drawn)."""
-    if kinds is None and rng.random() < 0.25:
-        return None, "analytic None"
     given, notes = {}, []
     for name, g in truth.items():
         kind = kinds[name] if kinds is not None else _KINDS[int(rng.integers(len(_KINDS)))]
