@@ -298,6 +298,11 @@ def render(data: dict[str, dict], equivalent: dict[str, str]) -> str:
                   f"{d['tool']}, {d['date']}: {d['run']} of {d['in_regions']} mutants in solution regions run, "
                   f"in {d['seconds']:.0f} s ({d['seconds'] / max(d['run'], 1):.1f} s each; the unmutated grading "
                   f"{d['baseline']:.1f} s; timeout {d['timeout_s']:.0f} s).", ""]
+        if d.get("rechecked"):
+            r = d["rechecked"]
+            lines += [f"Rechecked {r['date']} with the hidden tests `{r['tests']}` (`make mutation RECHECK=1`): "
+                      f"{r['killed']} of the run's {r['survivors']} survivors are now killed ({r['seconds']:.0f} s).",
+                      ""]
         if alive:
             lines += [f"### Survivors ({len(alive)})", "",
                       "| file:line | operator | line | mutated to | equivalent? reason |",
@@ -353,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: killed {d['killed']}, timed out {d['timeout']}, survived {d['survived']}, incompetent "
               f"{d['incompetent']} of {d['run']} in {time.perf_counter() - started:.0f} s", flush=True)
         REPORT.parent.mkdir(parents=True, exist_ok=True)
+        data = {**load_report(), name: d}  # another package's run may have finished meanwhile
         REPORT.write_text(render(data, load_equivalent()))
     print(f"wrote {REPORT.relative_to(REPO)}")
     return 0

@@ -184,6 +184,8 @@ CONTRACTS = [
                  case(np.ones((2, 3)), np.ones((3, 4)), np.zeros((1, 4)), note="b is 2-d"),
                  case(np.ones(3), np.ones((3, 4)), np.zeros(4), note="x is 1-d"),
                  case(np.ones((2, 3)), np.ones(3), np.zeros(1), note="w is 1-d"),
+                 case(np.ones((1, 3)), np.ones((3, 4)), np.zeros((4, 1)), note="b is (4, 1): it would broadcast"),
+                 case(np.ones((2, 3)), np.ones((3, 3, 3)), np.zeros(3), note="w is 3-d (3, 3, 3)"),
              ]),
     Contract("phase1_backprop.forward", "sigmoid_forward", _cases(_activation_case), project=_saturating_out, exercise="forward",
              examples=10, fixed=[case(np.array([-1000.0, -745.0, -40.0, -1e-9, 0.0, 1e-9, 40.0, 745.0, 1000.0]),

@@ -390,6 +390,7 @@ TRAIN_REFUSALS = [
     case(_XOR_X, _XOR_Y, [2, 3, 2], "hinge", "relu", 0.1, 2, 0, note="unknown loss"),
     case(_XOR_X, _XOR_Y, [2, 3, 2], "mse", "elu", 0.1, 2, 0, note="unknown activation"),
     case(_XOR_X, _XOR_Y, [2, 3, 2], "mse", "tanh", 0.1, 0, 0, note="epochs 0"),
+    case(np.ones(2), np.array([0]), [2, 3, 2], "mse", "tanh", 0.1, 2, 0, note="x is 1-d"),
     # an infinite step makes the loss inf or nan at epoch 1 whatever the initial weights (any init order)
     case(*_SPIRALS, [2, 8, 3], "cross_entropy", "relu", np.inf, 5, 0, note="learning rate inf: diverges"),
     case(*_SPIRALS, [2, 4, 4, 3], "mse", "tanh", np.inf, 5, 7, 0.5, note="learning rate inf, mse: diverges"),
