@@ -340,7 +340,9 @@ _REFUSED = [
 
 CONTRACTS = [
     Contract("phase2_attention.attention", "attention_loops", _seeded(lambda rng: _attention_case(rng, max_lead=2)),
-             examples=8, exercise="attention_loops", fixed=_REFUSED),
+             examples=8, exercise="attention_loops", fixed=_REFUSED + [
+                 case(_Q[:1], _K[:1], _V[:1], np.array([[False] * 4, [True, True, False, False], [True] * 4]),
+                      note="a fully masked first row, then rows that see keys")]),
     Contract("phase2_attention.attention", "attention", _seeded(_attention_case), examples=12, exercise="attention",
              fixed=_REFUSED, project=lambda result: (result[0], result[1]["weights"])),
 ]

@@ -170,6 +170,8 @@ CONTRACTS = [
                     case(np.array([-1, 2]), 4, note="a negative length"),
                     case(np.array([1.0, 2.0]), 3, note="float lengths"),
                     case(np.array([[1, 2]]), 3, note="2-d lengths"),
+                    case(np.array([[1, 2, 0]]), 3, note="2-d lengths (1, 3): they would broadcast"),
+                    case(np.zeros(0, dtype=np.int64), -1, note="t = -1, no lengths"),
                     case(2, 3, note="lengths that are one int, not a 1-d array"),
                     case(np.array([0, 0], dtype=np.uint8), 0, note="t = 0, lengths 0")]),
     Contract("phase2_attention.mask", "combine_masks", _seeded(_combine_case), examples=12, exercise="mask",

@@ -286,6 +286,8 @@ def test_multi_head_backward_refuses_dout_of_the_wrong_shape(mh, rng):
     mh.multi_head_attention_backward(np.ones((B, TQ, D)), cache)
     assert_raises(ValueError, lambda: mh.multi_head_attention_backward(np.ones((B, TK, D)), cache),
                   "multi_head_attention_backward with dout (2, 5, 8) for out (2, 3, 8)", mentions=("(2, 5, 8)",))
+    assert_raises(ValueError, lambda: mh.multi_head_attention_backward(np.ones((1, TQ, D)), cache),
+                  "multi_head_attention_backward with dout (1, 3, 8) for out (2, 3, 8)")
 
 
 # -- the whole contract, against the reference ---------------------------------------------------
@@ -401,6 +403,12 @@ CONTRACTS = [
                     case(_X8, _X8, {n: _P8[n] for n in NAMES[:-1]}, 2, note="bo missing"),
                     case(_X8, _X8, _P8, 2, np.ones((3, 3)), note="a float mask"),
                     case(_X8, _X8, _P8, 2, np.ones((3, 4), dtype=bool), note="a mask that does not fit"),
+                    case(_X8[:, 0], _X8, _P8, 2, note="x_q 2-d (2, 8), x_kv 3-d"),
+                    case(_X8, _X8[:, 0], _P8, 2, note="x_q 3-d, x_kv 2-d (2, 8)"),
+                    case(np.linspace(-1, 1, 300 * 8).reshape(300, 1, 8), np.ones((300, 2, 8)), _P8, 2,
+                         note="batch 300"),
+                    case(np.linspace(-1, 1, 300).reshape(1, 1, 300), np.ones((1, 2, 300)) * 0.1,
+                         _random_params(np.random.default_rng(2), 300), 2, note="d_model 300"),
                     *_MASKED]),
 ]
 globals().update(contract_tests(CONTRACTS))
