@@ -1,4 +1,7 @@
-"""Exercise 0.4: a finite-difference gradient checker, the tool that proves every later gradient.
+"""Exercise 0.1: a finite-difference gradient checker, the tool that proves every later gradient.
+
+It comes first: every backward pass of the course, from 0.2 on, is checked with it before it is
+handed in.
 
 For a scalar function f of an array x, the central difference
 

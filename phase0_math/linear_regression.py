@@ -4,10 +4,11 @@ The model, the loss and the update rule, the three parts every later phase has t
 
     prediction   y_hat_i = w x_i + b
     loss         L(w, b) = (1/N) sum_i (y_hat_i - y_i)^2
-    update       w <- w - lr dL/dw,   b <- b - lr dL/db
+    update       (w, b) takes a step of size lr against the gradient (dL/dw, dL/db)
 
 On data with large x a learning rate that is fine for small x makes the loss explode;
-standardising x (zero mean, unit variance) fixes it. See the reading guide for the threshold.
+standardising x (zero mean, unit variance) fixes it. The reading guide asks you to derive the
+gradients and the threshold on paper before you write them here.
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def squared_loss(x: np.ndarray, y: np.ndarray, w: float, b: float) -> float:
 
 
 def gradients(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, float]:
-    """(dL/dw, dL/db) of :func:`squared_loss`. x, y: (N,) -> (float, float).
+    """(dL/dw, dL/db) of :func:`squared_loss` at (w, b). x, y: (N,) -> (float, float), in that order.
 
-    With the error e_i = w x_i + b - y_i: dL/dw = (2/N) sum e_i x_i, dL/db = (2/N) sum e_i.
     Raises ValueError unless x and y are 1-d arrays of the same length N >= 1.
+    Check both with your own check_gradient (exercise 0.1) first: as a function of the array
+    [w, b], the loss is f(p) = squared_loss(x, y, p[0], p[1]).
     """
     x, y = _data(x, y)
     # YOUR CODE HERE
@@ -62,9 +64,10 @@ def gradients(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, 
 
 
 def gd_step(x: np.ndarray, y: np.ndarray, w: float, b: float, lr: float) -> tuple[float, float]:
-    """One gradient-descent step: returns the new (w - lr dL/dw, b - lr dL/db) as two floats.
+    """One step of plain gradient descent on :func:`squared_loss` with learning rate lr.
 
-    Raises ValueError for x, y that :func:`gradients` refuses.
+    Returns the new (w, b) as two floats: each moved against its own gradient from
+    :func:`gradients`, the step scaled by lr. Raises ValueError for x, y that :func:`gradients` refuses.
     """
     # YOUR CODE HERE
     raise NotImplementedError("not started: gd_step")
@@ -104,9 +107,10 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, float, float]:
 def critical_learning_rate(x: np.ndarray) -> float:
     """The learning rate above which gradient descent on this data diverges.
 
-    x: (N,) -> float. The loss is a quadratic in (w, b) with Hessian
-    H = (2/N) [[sum x^2, sum x], [sum x, N]]; gradient descent diverges once lr > 2 / lambda_max(H).
-    On a single point this is 1 / (x^2 + 1). Raises ValueError for an empty x (N = 0).
+    x: (N,) -> float, the threshold lr*: gradient descent on :func:`squared_loss` with a constant
+    learning rate lr > lr* diverges from almost every start, with lr < lr* the loss converges. The
+    threshold depends on x only, never on y. Raises ValueError for an empty x (N = 0).
+    The reading guide derives it (the loss is a quadratic in (w, b)); fit() shows it in practice.
     """
     x = as_float_array(x, "x", ndim=1)
     # YOUR CODE HERE

@@ -1,4 +1,4 @@
-"""Exercise 0.1: the matrix product, written with loops, and its backward pass.
+"""Exercise 0.2: the matrix product, written with loops, and its backward pass.
 
 numpy's ``@`` does this in optimised C; here you write it with explicit loops once, so the
 indices are yours. Later phases use ``@``.
@@ -42,6 +42,8 @@ def matmul_backward(dout: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.
     dout: (n, m), a: (n, k), b: (k, m) -> (da: (n, k), db: (k, m)).
     You may use ``@`` here. Each gradient has the shape of what it is the gradient of.
     Raises ValueError unless a and b are 2-d, a's columns equal b's rows and dout has shape (n, m).
+    Check it first with your own check_gradient (exercise 0.1): the scalar
+    f(a) = sum(matmul(a, b) * dout) has the gradient da with respect to a, and likewise for b.
     """
     dout = as_float_array(dout, "dout")
     a = as_float_array(a, "a")

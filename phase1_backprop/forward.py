@@ -1,7 +1,8 @@
 """Exercise 1.1: the forward pass of a multi-layer perceptron, one layer at a time.
 
 Every layer function returns ``(out, cache)``. The cache holds exactly what the backward pass of
-the same layer will need (exercise 1.2), so the backward pass never recomputes the forward one.
+the same layer will need (exercises 1.3a-1.3c), so the backward pass never recomputes the forward
+one.
 
 A network of L layers alternates affine maps and a nonlinearity, with no nonlinearity after the
 last layer (its outputs are the scores, or logits, that a loss turns into a number):
@@ -56,7 +57,8 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The logistic sigmoid 1 / (1 + exp(-x)), entry by entry.
 
     x: any shape -> (out: same shape, every entry in [0, 1]; cache: out).
-    The cache is the *output*: the derivative is out * (1 - out), no exp needed again.
+    The cache is the *output*: the backward pass needs nothing else (derive sigmoid'(x) and
+    write it in terms of sigmoid(x) to see why), so no exp is computed twice.
     x = -1000 must give 0 without an overflow (exp(1000) is inf); use exp(x) / (1 + exp(x)) where
     x < 0, or 0.5 * (1 + tanh(x / 2)).
     """
@@ -78,7 +80,8 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The hyperbolic tangent, entry by entry.
 
-    x: any shape -> (out: same shape, in [-1, 1]; cache: out, since d tanh(x)/dx = 1 - tanh(x)^2).
+    x: any shape -> (out: same shape, in [-1, 1]; cache: out, the output, which is all the backward
+    pass needs, as for sigmoid).
     """
     x = as_float_array(x, "x")
     # YOUR CODE HERE

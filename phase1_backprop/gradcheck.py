@@ -1,4 +1,9 @@
-"""Exercise 1.4: prove your backward pass with phase 0's gradient checker.
+"""Exercise 1.2: the checks that prove your backward pass, built on phase 0's gradient checker.
+
+They come before the backward pass they check: write them now, then run each one as soon as the
+function it checks exists (until then the check raises that function's NotImplementedError):
+check_linear_backward and check_activation_backward for exercise 1.3a, check_network_gradients
+for the whole network once 1.3b, 1.3c and 1.4c's loss_and_grads are written.
 
 Phase 0's ``check_gradient(f, x, analytic)`` compares an analytic gradient with central
 differences of a scalar function f. A layer's output is not a scalar, so check a layer through

@@ -1,4 +1,4 @@
-"""Exercise 1.3: initialise, take gradient steps, train; XOR and a three-armed spiral.
+"""Exercises 1.4a-1.4c: initialise, take gradient steps, train; XOR and a three-armed spiral.
 
 Training is full-batch gradient descent: every epoch runs the forward pass on the whole data
 set, computes the loss and its gradient, runs the backward pass, and moves every parameter a
@@ -44,10 +44,12 @@ def sgd_step(
     """One step of gradient descent, with optional (heavy-ball) momentum.
 
     params, grads: dicts with the same keys and, key by key, the same shapes; velocity: a dict
-    like params, or None for zeros. For every key:
-        v_new = momentum * v - lr * grad,   p_new = p + v_new
-    (with momentum = 0 this is p - lr * grad). Returns (new_params, new_velocity), two new dicts
-    of new arrays: params, grads and velocity are left unchanged.
+    like params, or None for zeros. The velocity is the step itself: for every key,
+    new_velocity[key] = new_params[key] - params[key]. With momentum = 0 the step is plain
+    gradient descent with learning rate lr; with momentum m it is that plain step plus
+    m times the previous step (the velocity passed in), Polyak's heavy ball.
+    Returns (new_params, new_velocity), two new dicts of new arrays: params, grads and velocity
+    are left unchanged.
     Raises ValueError naming the key when a gradient is missing or has the wrong shape.
     """
     # YOUR CODE HERE
@@ -104,6 +106,7 @@ def loss_and_grads(
     loss "mse": the outputs go through a sigmoid, p = sigmoid(scores), and the loss is
         mse_loss(p, onehot(labels)), onehot(labels): (N, D_L) with a 1 at each row's label.
     Returns (loss: float, grads: dict with the keys and shapes of params).
+    Check it with your check_network_gradients (exercise 1.2), with either loss.
     Raises ValueError for an unknown loss or activation, and for labels that do not fit (wrong
     shape or dtype, or out of range), with either loss.
     """

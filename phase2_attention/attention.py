@@ -88,10 +88,11 @@ def attention_backward(dout, cache: dict) -> tuple[np.ndarray, np.ndarray, np.nd
     dout: (..., Tq, d_v), cache from :func:`attention` -> (dq: (..., Tq, d_k), dk: (..., Tk, d_k),
     dv: (..., Tk, d_v)), each shaped like its input.
 
-    Backward through out = A v, through A = softmax(S) row by row (dS = A * (dA - sum_j dA * A)),
-    and through S = q k^T * scale. Masked positions have A = 0, so they pass no gradient; a fully
-    masked row passes none at all. Raises ValueError naming both shapes when dout's shape is not
-    out's shape.
+    The cache's weights are all the softmax part needs: no softmax is recomputed. Masked
+    positions have weight 0, so they pass no gradient; a fully masked row passes none at all.
+    Raises ValueError naming both shapes when dout's shape is not out's shape.
+    Check it first with phase 0's check_gradient on f(q) = sum(attention(q, k, v, mask)[0] * dout),
+    and likewise for k and v (exercise 2.4 turns this into check_attention).
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE

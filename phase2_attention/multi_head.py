@@ -139,9 +139,12 @@ def multi_head_attention_backward(dout, cache: dict) -> tuple[np.ndarray, np.nda
 
     dout: (B, Tq, d_model) -> (dx_q: (B, Tq, d_model), dx_kv: (B, Tk, d_model), grads), grads a
     dict with the keys of params ("wq", "bq", ..., "bo"), each shaped like its parameter.
-    A weight gradient sums over batch and time: dW = sum_{b,t} x[b, t]^T dy[b, t]; a bias gradient
-    is dy summed over batch and time. For self-attention (x_q = x_kv = x) the gradient of x is
+    Every token of every sequence used the same weights and biases, so their gradients add up
+    over batch and time. For self-attention (x_q = x_kv = x) the gradient of x is
     dx_q + dx_kv. Raises ValueError naming both shapes when dout's shape is not out's shape.
+    Check it first, one input or parameter at a time, with phase 0's check_gradient on
+    sum(multi_head_attention(...)[0] * dout); exercise 2.4 turns this into
+    check_multi_head_attention.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE

@@ -55,9 +55,11 @@ def layer_norm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.
     """Gradients through :func:`layer_norm`, given dout = dL/dout.
 
     dout: (..., D), cache from layer_norm -> (dx: (..., D), dgamma: (D,), dbeta: (D,)).
-    With g = dout * gamma, per token: dx = inv_std * (g - mean(g) - xhat * mean(g * xhat)),
-    the means taken over the D features. dgamma and dbeta sum over every token of the batch.
+    The mean and the variance depend on every feature of the token, so each dx entry gets
+    contributions through them too. dgamma and dbeta sum over every token of the batch.
     Raises ValueError when dout's shape is not x's shape.
+    Check it first with phase 0's check_gradient on f(x) = sum(layer_norm(x, gamma, beta)[0] * dout),
+    and likewise for gamma and beta.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE
@@ -98,8 +100,10 @@ def feed_forward_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, di
 
     dout: (..., D), cache from feed_forward -> (dx: (..., D), grads) with grads =
     {"w1": (D, F), "b1": (F,), "w2": (F, D), "b2": (D,)}, each summed over every token.
-    ReLU passes the gradient where h > 0; for GELU differentiate the formula above.
-    Raises ValueError when dout's shape is not x's shape.
+    ReLU's derivative is taken as 0 where h <= 0 (phase 1's convention); for GELU differentiate
+    the formula above. Raises ValueError when dout's shape is not x's shape.
+    Check it first with phase 0's check_gradient on sum(feed_forward(x, params)[0] * dout), for x
+    and for each parameter.
     """
     dout = as_float_array(dout, "dout")
     # YOUR CODE HERE

@@ -41,10 +41,11 @@ def ranking_loss(r_chosen: np.ndarray, r_rejected: np.ndarray) -> tuple[float, n
     r_chosen, r_rejected: (N,) the rewards of the chosen and of the rejected item of each pair.
     Returns (loss: float, d_chosen: (N,), d_rejected: (N,)), with delta = r_chosen - r_rejected,
         loss = mean_n -log sigmoid(delta_n) = mean_n log(1 + exp(-delta_n)),
-        d_chosen = -sigmoid(-delta) / N,   d_rejected = +sigmoid(-delta) / N.
-    A pair ranked right by a wide margin costs almost nothing and pushes almost nothing; a pair
-    ranked wrong by a margin of 1000 costs about 1000, not inf (np.logaddexp(0, -delta)).
+    and d_chosen, d_rejected the gradients of loss with respect to r_chosen and r_rejected.
+    A pair ranked right by a wide margin costs almost nothing; a pair ranked wrong by a margin
+    of 1000 costs about 1000, not inf (np.logaddexp(0, -delta)), and its gradients stay finite.
     Raises ValueError when the two arrays are not of the same shape (N,) with N >= 1.
+    Check both gradients first with phase 0's check_gradient on the loss as a function of each array.
     """
     r_chosen = as_float_array(r_chosen, "r_chosen")
     r_rejected = as_float_array(r_rejected, "r_rejected")
@@ -71,9 +72,10 @@ def ranking_loss_and_grads(
     chosen, rejected: (N,) item indices, the winner and the loser of each pair.
     Returns (loss: float, grads: dict with the keys and shapes of params).
     Run the network once on the K items (not once per pair): r, the reward of every item, (K,).
-    Then the loss's gradient with respect to r adds up over every pair an item appears in, as a
-    winner or as a loser (np.add.at, not dr[chosen] = ..., which keeps only the last of repeats),
-    and mlp_backward takes it from there as a (K, 1) upstream gradient.
+    An item may appear in many pairs, as a winner or as a loser, and its reward gets a gradient
+    from every one of them.
+    Check it with phase 1's check_network_gradients idea: phase 0's check_gradient on the loss
+    as a function of one parameter at a time.
     Raises ValueError for chosen or rejected that are not 1-d integer arrays of indices in
     [0, K) of the same shape (N,) with N >= 1, and for a network with more than one output.
     """

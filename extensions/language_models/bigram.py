@@ -184,13 +184,14 @@ def logit_bigram_loss(logits: np.ndarray, prev_ids: np.ndarray, next_ids: np.nda
 
     logits: (V, V) float, prev_ids: (N,), next_ids: (N,) integers in [0, V) ->
       loss: float, - (1/N) sum_n log softmax(logits[prev_ids[n]])[next_ids[n]];
-      dlogits: (V, V), d loss / d logits.
-    Row a of dlogits sums (softmax(logits[a]) - onehot(next)) / N over the positions whose previous
-    token is a: a row that occurs twice gets two contributions (np.add.at, not fancy-index
-    assignment). Rows never used get zeros. Compute log-softmax stably (subtract the row maximum).
+      dlogits: (V, V), d loss / d logits, every row of the table (rows never used included).
+    Position n uses the row of its previous token only, and a row may be used at many positions:
+    its gradient gets a contribution from each. Compute log-softmax stably (subtract the row maximum).
     Raises ValueError for logits that are not a non-empty square (V, V) table, for ids that are
     not 1-d integer arrays in [0, V) or are empty, and for prev_ids and next_ids of different
     lengths.
+    Check dlogits first with phase 0's check_gradient on the loss as a function of the logits,
+    with ids in which one previous token occurs twice.
     """
     logits = as_float_array(logits, "logits", ndim=2)
     # YOUR CODE HERE
@@ -201,7 +202,7 @@ def fit_logit_bigram(
     prev_ids: np.ndarray, next_ids: np.ndarray, vocab_size: int, lr: float = 5.0, steps: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:
     """Maximum likelihood by gradient descent: start from logits = 0 (every row uniform) and take
-    ``steps`` steps logits <- logits - lr * dlogits.
+    ``steps`` steps of plain gradient descent on :func:`logit_bigram_loss` with learning rate lr.
 
     prev_ids, next_ids: (N,) -> (logits: (vocab_size, vocab_size), history: (steps + 1,)), history
     holding the loss before each step and after the last. softmax(logits[a]) then approaches

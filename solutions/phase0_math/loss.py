@@ -1,4 +1,4 @@
-"""Exercise 0.3: mean squared error and cross-entropy from logits, each with its gradient."""
+"""Exercise 0.4: mean squared error and cross-entropy from logits, each with its gradient."""
 
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ def mse(pred: np.ndarray, target: np.ndarray) -> float:
 
 
 def mse_backward(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """d mse / d pred. pred, target: (...) same shape -> same shape, 2 (pred - target) / size.
+    """d mse / d pred, the gradient of :func:`mse` with respect to pred.
 
+    pred, target: (...) same shape -> same shape as pred. Mind the mean: every entry counts.
     Raises ValueError when the shapes differ, like :func:`mse`.
+    Check it first with your own check_gradient (exercise 0.1) on f(pred) = mse(pred, target).
     """
     pred = as_float_array(pred, "pred")
     target = as_float_array(target, "target")
@@ -58,9 +60,11 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
 
 
 def cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """d cross_entropy / d logits: (softmax(logits) - onehot(labels)) / N.
+    """d cross_entropy / d logits, the gradient of :func:`cross_entropy` with respect to the logits.
 
-    logits: (N, C), labels: (N,) -> (N, C). Raises ValueError for what :func:`cross_entropy` refuses.
+    logits: (N, C), labels: (N,) integers in [0, C) -> (N, C). The loss is a mean over the batch.
+    Raises ValueError for what :func:`cross_entropy` refuses.
+    Check it first with your own check_gradient (exercise 0.1) on f(z) = cross_entropy(z, labels).
     """
     logits = as_float_array(logits, "logits")
     _check_logits(logits)

@@ -1,4 +1,4 @@
-"""Exercise 0.2: a softmax that survives large logits, log-softmax, and the softmax backward pass."""
+"""Exercise 0.3: a softmax that survives large logits, log-softmax, and the softmax backward pass."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """log(softmax(x)) along ``axis``, without ever taking the log of an underflowed 0.
 
     x: (...) -> same shape, every entry <= 0. log_softmax([0, -1000]) is [0, -1000], not -inf.
-    Hint: log softmax(x) = (x - c) - log(sum(exp(x - c))) with c the maximum.
+    Hint: the same shift as in softmax works here; never take the log of a probability.
     """
     x = as_float_array(x, "x")
     ### BEGIN SOLUTION
@@ -39,9 +39,11 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def softmax_backward(dout: np.ndarray, probs: np.ndarray, axis: int = -1) -> np.ndarray:
     """Vector-Jacobian product of softmax: dL/dx given dout = dL/dp and the output p = softmax(x).
 
-    dout: (...), probs: (...) same shape -> dx: same shape. Raises ValueError when the shapes differ.
-    The Jacobian is dp_i/dx_j = p_i (delta_ij - p_j); never build it: the product with dout
-    collapses to p * (dout - sum(dout * p)) along the axis.
+    dout: (...), probs: (...) same shape -> dx: same shape, the slices along ``axis`` independent
+    of each other. Raises ValueError when the shapes differ.
+    Derive the Jacobian of one slice (of length C) on paper, then its product with dout: the
+    result needs only p and dout, so never build the (C, C) Jacobian in code.
+    Check it first with your own check_gradient (exercise 0.1) on f(x) = sum(softmax(x) * dout).
     """
     dout = as_float_array(dout, "dout")
     probs = as_float_array(probs, "probs")

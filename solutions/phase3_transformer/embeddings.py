@@ -2,8 +2,8 @@
 
 A token id is an index into a table of learned vectors: row ``ids[b, t]`` of ``table`` is the
 vector of token ``t`` in sequence ``b``. The lookup is a matrix product with one-hot rows written
-without the zeros, so its backward pass is the same product transposed: every upstream gradient
-row is *added* into the row of the table it came from. A token that occurs twice gets both rows.
+without the zeros, so its backward pass follows from the matrix product's (exercise 0.2): derive
+it on paper before you write it, and ask what a token that occurs twice receives.
 
 The paper (Vaswani et al. 2017, section 3.4) multiplies the embeddings by sqrt(d_model) before
 adding the positional encoding, so that both have a comparable size.
@@ -65,11 +65,12 @@ def embed(ids: np.ndarray, table: np.ndarray, scale: bool = False) -> tuple[np.n
 def embed_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of the loss with respect to the table, given dout = dL/dout.
 
-    dout: (B, T, D), cache from :func:`embed` -> dtable: (V, D). Row v of dtable is the sum of
-    factor * dout[b, t] over every position with ids[b, t] == v; rows of unused tokens are 0.
-    ``dtable[ids] += ...`` does *not* accumulate repeated ids (numpy writes each row once):
-    use ``np.add.at`` or a loop. Raises ValueError when dout is not 3-d with its first two axes
-    the (B, T) of the ids (numpy would broadcast a (1, T, D) dout without a word).
+    dout: (B, T, D), cache from :func:`embed` -> dtable: (V, D), the gradient of every row of the
+    table, rows of tokens that never occur included. The lookup's scale factor is part of the
+    forward pass. Raises ValueError when dout is not 3-d with its first two axes the (B, T) of
+    the ids (numpy would broadcast a (1, T, D) dout without a word).
+    Check it first with phase 0's check_gradient on f(table) = sum(embed(ids, table)[0] * dout),
+    with a token that occurs twice among the ids.
     """
     dout = as_float_array(dout, "dout")
     ### BEGIN SOLUTION

@@ -101,10 +101,11 @@ def expected_reward_gradient(
 ) -> np.ndarray:
     """The exact gradient of expected_reward with respect to theta: (D,).
 
-    With pi = pi_theta and J = sum_k pi_k r_k: since d log pi_k / d theta = features[k] - pi @ features,
-        dJ/dtheta = sum_k pi_k r_k (features[k] - pi @ features) = features.T @ (pi * (r - J)).
-    theta: (D,), features: (K, D), base_logits: (K,), rewards: (K,) -> (D,).
+    theta: (D,), features: (K, D), base_logits: (K,), rewards: (K,) -> (D,), d J / d theta with
+    J = expected_reward(theta, ...), written as a sum over the K items (no sampling). Derive
+    d log pi_theta(k) / d theta first: every gradient of this exercise is built on it.
     Raises ValueError when the shapes do not fit.
+    Check it first with phase 0's check_gradient on f(theta) = expected_reward(theta, ...).
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -134,10 +135,9 @@ def kl_to_reference(theta: np.ndarray, features: np.ndarray, base_logits: np.nda
 def kl_gradient(theta: np.ndarray, features: np.ndarray, base_logits: np.ndarray) -> np.ndarray:
     """The exact gradient of kl_to_reference with respect to theta: (D,).
 
-    With d_k = log pi_k - log pi_0(k) and KL = sum_k pi_k d_k:
-        dKL/dtheta = sum_k pi_k d_k (features[k] - pi @ features) + sum_k pi_k d(log pi_k)/dtheta
-                   = features.T @ (pi * (d - KL))          (the second sum is 0: sum_k d pi_k = 0).
-    Raises ValueError when the shapes do not fit.
+    theta: (D,), features: (K, D), base_logits: (K,) -> (D,). Both the weights pi_theta(k) and
+    the log pi_theta(k) inside the sum depend on theta. Raises ValueError when the shapes do not fit.
+    Check it first with phase 0's check_gradient on f(theta) = kl_to_reference(theta, ...).
     """
     ### BEGIN SOLUTION
     theta, features, base_logits = _check(theta, features, base_logits)
@@ -160,10 +160,12 @@ def reinforce_gradient(
 
     actions: (M,) items drawn from pi_theta; returns: (M,) the return of each; baseline: a number,
     or (M,) one per sample, that must not depend on the sample's own action.
-        g = (1/M) sum_m (returns[m] - baseline[m]) * grad log pi_theta(actions[m]),
-        grad log pi_theta(k) = features[k] - pi_theta @ features.
-    Since E[grad log pi(k)] = 0, any such baseline leaves E[g] unchanged; a good one (the mean
-    return of the other samples) makes g vary much less from batch to batch.
+    g is the mean over the M samples of (returns[m] - baseline[m]) times the score of the sample,
+    the gradient of log pi_theta(actions[m]) with respect to theta (derived in
+    expected_reward_gradient). Any such baseline leaves E[g] unchanged (show why on paper); a good
+    one (the mean return of the other samples) makes g vary much less from batch to batch.
+    Check it against expected_reward_gradient: with many samples and returns = rewards[actions],
+    g approaches the exact gradient.
     Raises ValueError when the shapes do not fit, for actions that are not integers in [0, K),
     for no samples (M = 0), and for a baseline that is neither a number nor of shape (M,).
     """
@@ -186,7 +188,8 @@ def reinforce_gradient(
 def optimal_policy(base_logits: np.ndarray, rewards: np.ndarray, beta: float) -> np.ndarray:
     """The policy that maximises E_pi[r] - beta KL(pi || pi_0) over *all* policies: (K,).
 
-    pi*(k) = pi_0(k) exp(r_k / beta) / Z = softmax(base_logits + rewards / beta).
+    Derive it on paper (maximise over the probability vector pi, with sum_k pi_k = 1 as a
+    constraint); the reading guide sets the derivation up.
     base_logits: (K,), rewards: (K,), beta > 0 -> (K,) probabilities. The larger beta, the closer
     to pi_0; as beta -> 0, all the mass goes to the item of largest reward. Raises ValueError for
     beta <= 0 and for rewards that are not of shape (K,).
@@ -221,7 +224,8 @@ def improve_policy(
          R_m = rewards[a_m] - beta (log_pi[a_m] - log pi_0(a_m));
       3. the baseline of each sample is the mean return of the *other* samples of the batch
          (leave-one-out: it does not depend on the sample's own action, so E[g] is unchanged);
-      4. theta <- theta + lr * reinforce_gradient(theta, ..., actions, R, baseline).
+      4. one step of gradient *ascent* of size lr along reinforce_gradient(theta, ..., actions,
+         R, baseline).
     Returns {"thetas": (steps + 1, D), theta before each step and after the last;
              "expected_reward": (steps + 1,), expected_reward at each of those thetas (exact);
              "kl": (steps + 1,), kl_to_reference at each}.

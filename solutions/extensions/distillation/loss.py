@@ -51,12 +51,13 @@ def distillation_kl(
     """The soft term without its weight: mean_n KL(softmax(t_n / T) || softmax(s_n / T)), and its gradient.
 
     student_logits, teacher_logits: (N, C); temperature > 0.
-    Returns (value: float, dstudent: (N, C)), the gradient with respect to the student's logits:
-        d value / d s = (q - p) / (N T),   q = softmax(s / T), p = softmax(t / T).
+    Returns (value: float, dstudent: (N, C)), the gradient of value with respect to the student's
+    logits s (derive it on paper first: the reading guide sets it up).
     Compute the KL from log-softmaxes (log p - log q), never log(softmax): at T = 0.5 a teacher
     logit gap of 400 underflows p to 0, and log 0 is -inf. The teacher gets no gradient: it is fixed.
     Raises ValueError when the two logits differ in shape or are not (N, C) with C >= 1, and for a
     temperature that is not a positive number.
+    Check dstudent first with phase 0's check_gradient on f(s) = distillation_kl(s, t, T)[0].
     """
     student_logits = _check_logits(student_logits, "student_logits")
     teacher_logits = _check_logits(teacher_logits, "teacher_logits")
@@ -84,6 +85,7 @@ def distillation_loss(
     (at T = 1). alpha = 1 learns from the teacher alone, alpha = 0 from the labels alone.
     Raises ValueError for alpha outside [0, 1], for labels that do not fit (see Phase 1), and where
     distillation_kl does (logits of different shapes, a temperature that is not a positive number).
+    Check dstudent with phase 0's check_gradient too, at an alpha strictly between 0 and 1.
     """
     ### BEGIN SOLUTION
     student_logits = _check_logits(student_logits, "student_logits")
