@@ -1,8 +1,17 @@
 """Grade one target: run the trusted hidden tests of each phase against it and total the points.
 
 pytest runs here, in this (trusted) process, over the repository's own ``<phase>/tests/hidden``;
-the target's code runs in sandboxed workers (see :mod:`grader.engine.sandbox`). The result is the
-dictionary whose JSON form DESIGN.md fixes.
+the target's code runs in sandboxed workers (see :mod:`grader.engine.sandbox`). The result is a
+plain dictionary (the JSON of ``python -m grader grade --json``)::
+
+    {"target": str, "score": float, "max_score": float,
+     "isolation": {"mode": "bwrap" | "user" | "none", "detail": str, "warning": str | None},
+     "phases": [{"name", "score", "max_score", "complete", "tests": [{"id", "passed", "points",
+                 "max_points", "message"}], "gradchecks": [{"name", "rel_error", "threshold", "passed"}]}]}
+
+Class grading sets ``require_isolation`` (or the environment variable GRADER_REQUIRE_ISOLATION=1):
+then a machine that can isolate neither with bubblewrap nor with an unprivileged uid refuses to
+grade, unless GRADER_SANDBOX=none asks for limits alone (see :mod:`grader.engine.isolation`).
 """
 
 from __future__ import annotations
@@ -10,13 +19,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.engine import pytest_plugin, target as targets
+from grader.engine import isolation, pytest_plugin, redact, target as targets
 from grader.engine.phases import PHASES, REPO, Phase, by_name
 
 
@@ -77,22 +87,28 @@ def _grade_in_parallel(target: Path, phases: list[Phase], jobs: int, options: li
     by_name = {p["name"]: p for part in parts for p in part["phases"]}
     merged = [by_name[p.name] for p in phases]
     return {"target": parts[0]["target"], "score": sum(p["score"] for p in merged),
-            "max_score": sum(p["max_score"] for p in merged), "phases": merged}
+            "max_score": sum(p["max_score"] for p in merged), "isolation": parts[0]["isolation"], "phases": merged}
 
 
 def grade(
     target: str | Path | None = None, phase_names: list[str] | None = None, seed: int = 0, call_timeout: float = 10.0,
-    decoupled: bool = False, jobs: int = 1,
+    decoupled: bool = False, jobs: int = 1, require_isolation: bool | None = None,
 ) -> dict[str, Any]:
     """Grade ``target``; ``decoupled`` grades each phase against the reference of the phases before it;
-    ``jobs`` > 1 grades groups of phases in that many processes side by side (same result)."""
+    ``jobs`` > 1 grades groups of phases in that many processes side by side (same result);
+    ``require_isolation`` (default: GRADER_REQUIRE_ISOLATION=1) raises IsolationError rather than
+    grade a class without isolation that GRADER_SANDBOX=none did not ask for."""
+    if require_isolation is None:
+        require_isolation = os.environ.get("GRADER_REQUIRE_ISOLATION", "") not in ("", "0")
+    mode = isolation.summary(require=require_isolation)
     target_path = targets.resolve(target)
     phases = gradable(phase_names)
     if jobs > 1 and len(phases) > 1:
         options = [f"--seed={seed}", f"--call-timeout={call_timeout}", *(["--decoupled"] if decoupled else [])]
-        return _grade_in_parallel(target_path, phases, jobs, options)
+        return redact.feedback(_grade_in_parallel(target_path, phases, jobs, options))
     records = run_pytest(target_path, phases, seed, call_timeout, decoupled) if phases else {}
-    result: dict[str, Any] = {"target": targets.display_name(target_path), "score": 0.0, "max_score": 0.0, "phases": []}
+    result: dict[str, Any] = {"target": targets.display_name(target_path), "score": 0.0, "max_score": 0.0,
+                              "isolation": mode, "phases": []}
     for phase in phases:
         mine = [r for r in records.values() if r.phase == phase.name]
         tests = [
@@ -124,4 +140,4 @@ def grade(
         )
         result["score"] += score
         result["max_score"] += max_score
-    return result
+    return redact.feedback(result)

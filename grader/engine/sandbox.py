@@ -7,11 +7,13 @@ memory, CPU time, file size and core dumps, in a clean environment; a call that 
 wall-clock timeout gets the whole group killed. A dead worker is restarted for the next call,
 so one crash costs the calls it broke and nothing else.
 
-Where bubblewrap (``bwrap``, Debian package ``bubblewrap``) works, the worker also runs in its own
-mount, PID, network and IPC namespaces: it sees the system's read-only ``/usr``, the Python
-installation, a read-only copy of the target and an empty ``/tmp``, and nothing else (not the
-repository, not ``solutions/``, not the hidden tests); it has no network; and every process it
-starts dies with it. ``GRADER_SANDBOX=none`` turns that off, ``GRADER_SANDBOX=bwrap`` requires it.
+What the worker can see depends on the isolation mode (:mod:`grader.engine.isolation`, and
+docs/isolation.md): bubblewrap namespaces, an unprivileged uid with the repository unreadable to
+it, or (only when asked for) limits alone.
+
+A module whose import raised, hung or killed the worker is remembered in :data:`FAILED_IMPORTS`
+and never imported again in the same run: every test that needs it fails at once with the first
+failure's message.
 """
 
 from __future__ import annotations
@@ -25,17 +27,18 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
-from grader.engine import protocol
+from grader.engine import isolation as isolation_modes, protocol
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 WORKER_FILES = ("worker.py", "protocol.py", "callbacks.py")
-SANDBOX_TARGET = "/sandbox/target"
-SANDBOX_GRADER = "/sandbox/grader"
+SANDBOX_TARGET = isolation_modes.SANDBOX_TARGET
 
 
 class SandboxError(Exception):
@@ -63,6 +66,8 @@ def remote_exception(error: dict) -> BaseException:
     ``pytest.raises(ValueError)`` then works whether the code ran here or in the worker. Exits
     (SystemExit, KeyboardInterrupt) are never re-raised as such: they become a SandboxError.
     """
+    if error.get("sandbox"):  # an import that hung or killed the worker earlier in this run
+        return SandboxError(str(error.get("message", "")))
     base = getattr(builtins, error.get("base", "Exception"), Exception)
     if not (isinstance(base, type) and issubclass(base, Exception)):
         base = SandboxError
@@ -72,6 +77,7 @@ def remote_exception(error: dict) -> BaseException:
         _remote_classes[key] = base if base.__name__ == name else type(name, (base,), {"__module__": "target"})
     exc = _remote_classes[key](error.get("message", ""))
     exc.where = error.get("where")  # type: ignore[attr-defined]
+    exc.frames = error.get("frames") or []  # type: ignore[attr-defined]  # [[path, line]], outermost first
     exc.remote_type = name  # type: ignore[attr-defined]
     return exc
 
@@ -89,49 +95,10 @@ def _limit_resources(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-@functools.lru_cache(maxsize=1)
-def bubblewrap() -> str | None:
-    """The bwrap binary when namespaces work here and GRADER_SANDBOX allows it, else None."""
-    mode = os.environ.get("GRADER_SANDBOX", "auto")
-    path = shutil.which("bwrap")
-    if mode == "none":
-        return None
-    if path is not None:
-        probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
-                               capture_output=True, timeout=30)
-        if probe.returncode == 0:
-            return path
-    if mode == "bwrap":
-        raise SandboxError("GRADER_SANDBOX=bwrap but bubblewrap is missing or cannot create namespaces here")
-    return None
-
-
 def isolation() -> str:
     """One line for reports: how student code is isolated on this machine."""
-    if bubblewrap():
-        return "bubblewrap: own mount/PID/network namespaces, read-only target copy, rlimits"
-    return "rlimits and a process group only (install bubblewrap for namespaces and no network)"
-
-
-def _bwrap_command(bwrap: str, target_dir: Path) -> list[str]:
-    venv, base = Path(sys.prefix), Path(sys.base_prefix)
-    command = [
-        bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-        "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-        "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
-        "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-        "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-        "--ro-bind", str(base), str(base),
-    ]
-    if venv != base:
-        command += ["--ro-bind", str(venv), str(venv)]
-    command += ["--ro-bind", str(target_dir), SANDBOX_TARGET]
-    for name in WORKER_FILES:
-        command += ["--ro-bind", str(WORKER_SCRIPT.with_name(name)), f"{SANDBOX_GRADER}/{name}"]
-    command += ["--chdir", SANDBOX_TARGET, "--"]
-    executable = str(venv / "bin" / "python") if venv != base else sys.executable
-    return command + [executable, "-I", f"{SANDBOX_GRADER}/worker.py", SANDBOX_TARGET]
+    info = isolation_modes.summary()
+    return f"{info['mode']}: {info['detail']}" + (f" (warning: {info['warning']})" if info["warning"] else "")
 
 
 def clean_environment(home: str) -> dict[str, str]:
@@ -148,6 +115,37 @@ def clean_environment(home: str) -> dict[str, str]:
     }
 
 
+def _stage_for_uid(target_dir: Path) -> Path:
+    """A root-owned folder the unprivileged uid can enter but not list or change: a read-only copy of
+    the target and of the worker's own files, and a home of its own (user mode)."""
+    isolation_modes.check_user_mode()
+    staging = Path(tempfile.mkdtemp(prefix="grader-uid-"))
+    os.chmod(staging, 0o711)
+    shutil.copytree(target_dir, staging / "target", symlinks=False)
+    (staging / "grader").mkdir()
+    for name in WORKER_FILES:
+        shutil.copyfile(WORKER_SCRIPT.with_name(name), staging / "grader" / name)
+    for root, dirs, files in os.walk(staging):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    os.chmod(staging, 0o711)
+    home = staging / "home"
+    home.mkdir(mode=0o700)
+    os.chown(home, isolation_modes.sandbox_uid(), isolation_modes.sandbox_uid())
+    return staging
+
+
+# Imports that failed in this grading run, per target copy: {target dir: {module: error}}. Every
+# worker over that copy (one per phase) refuses them at once with the first failure's message.
+FAILED_IMPORTS: dict[str, dict[str, dict]] = collections.defaultdict(dict)
+
+
+def _sandbox_failure(why: str) -> dict:
+    return {"type": "SandboxError", "base": "Exception", "message": why, "where": None, "sandbox": True}
+
+
 class Worker:
     """One sandboxed process holding one target; restarted after a crash or a timeout."""
 
@@ -161,9 +159,17 @@ class Worker:
         budget_seconds: float = 240.0,
     ):
         self.target_dir = Path(target_dir).resolve()
-        self.bwrap = bubblewrap()
+        try:
+            self.mode = isolation_modes.mode()
+        except isolation_modes.IsolationError as error:
+            raise SandboxError(str(error)) from None
+        self.staging: Path | None = None
+        if self.mode == "user":
+            self.staging = _stage_for_uid(self.target_dir)
+            weakref.finalize(self, shutil.rmtree, self.staging, True)
         # where the worker sees the target: imported files must lie under it
-        self.visible_target = Path(SANDBOX_TARGET) if self.bwrap else self.target_dir
+        self.visible_target = {"bwrap": Path(SANDBOX_TARGET), "user": (self.staging or Path()) / "target",
+                               "none": self.target_dir}[self.mode]
         self.call_timeout = call_timeout
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
@@ -171,28 +177,39 @@ class Worker:
         self.budget_left = budget_seconds
         self.proc: subprocess.Popen | None = None
         self.stderr_tail: collections.deque[bytes] = collections.deque(maxlen=64)
-        # A module whose import hung or killed the worker fails at once afterwards, and so does a
-        # function that hung: an endless loop costs one timeout, not one per test.
+        # A function that hung fails at once afterwards: an endless loop costs one timeout, not one
+        # per test. Modules whose import failed, hung or died are in FAILED_IMPORTS, shared.
         self.broken: dict[str, str] = {}
+        self.failed_imports = FAILED_IMPORTS[str(self.target_dir)]
 
     # -- process management -------------------------------------------------------------------
 
     def _start(self) -> None:
-        if self.bwrap:
-            command = _bwrap_command(self.bwrap, self.target_dir)
-            home = "/tmp"
+        env = clean_environment(str(self.target_dir))
+        limits = functools.partial(_limit_resources, self.memory_mb, self.cpu_seconds, self.file_mb)
+        if self.mode == "bwrap":
+            files = {name: WORKER_SCRIPT.with_name(name) for name in WORKER_FILES}
+            command = isolation_modes.bwrap_command(isolation_modes.bubblewrap_binary() or "bwrap",
+                                                    self.target_dir, files)
+            env["HOME"] = "/tmp"
+        elif self.mode == "user":
+            assert self.staging is not None
+            python, lib = isolation_modes.runtime()
+            command = [python, "-I", str(self.staging / "grader" / "worker.py"), str(self.visible_target)]
+            env.update(HOME=str(self.staging / "home"), LD_LIBRARY_PATH=lib)
+            uid, limit_only = isolation_modes.sandbox_uid(), limits
+            limits = lambda: (limit_only(), isolation_modes.drop_root(uid))  # noqa: E731
         else:
             command = [sys.executable, "-I", str(WORKER_SCRIPT), str(self.target_dir)]
-            home = str(self.target_dir)
         self.proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            cwd=self.target_dir,
-            env=clean_environment(home),
+            cwd=self.visible_target if self.mode == "user" else self.target_dir,
+            env=env,
             start_new_session=True,
-            preexec_fn=lambda: _limit_resources(self.memory_mb, self.cpu_seconds, self.file_mb),
+            preexec_fn=limits,
         )
         threading.Thread(target=self._drain_stderr, args=(self.proc,), daemon=True).start()
 
@@ -253,8 +270,23 @@ class Worker:
             return f"the code's process died with {name}: {reason}"
         return f"the code ended its own process (exit status {code}, os._exit or similar)"
 
+    def _read_message(self, deadline: float) -> Any:
+        header = self._read_exactly(protocol.header_size(), deadline)
+        size = protocol.body_size(header)
+        if size > protocol.MAX_MESSAGE_BYTES:
+            raise WorkerDied("message too large")
+        return protocol.unpack(self._read_exactly(size, deadline))
+
     def request(self, message: dict, key: str, timeout: float | None = None) -> Any:
-        """Send one request; return its value or raise the student's exception or a SandboxError."""
+        """Send one request; return its value or raise the student's exception or a SandboxError.
+
+        On the way the worker reports each target module it starts and finishes importing; a module
+        whose import raised, hung or killed the worker is remembered in ``failed_imports`` and never
+        imported again in this run (here or in the worker, which gets the list with each request).
+        """
+        failed = self.failed_imports
+        if message["op"] == "import" and message["module"] in failed:
+            raise remote_exception(failed[message["module"]])
         if key in self.broken:
             raise SandboxError(self.broken[key])
         if self.budget_left <= 0:
@@ -266,23 +298,30 @@ class Worker:
         limit = min(timeout or self.call_timeout, self.budget_left)
         started = time.monotonic()
         deadline = started + limit
+        importing: list[str] = []  # target modules whose import has begun and not yet ended
         try:
-            self.proc.stdin.write(protocol.pack(message))
+            self.proc.stdin.write(protocol.pack({**message, "failed": failed}))
             self.proc.stdin.flush()
-            header = self._read_exactly(protocol.header_size(), deadline)
-            size = protocol.body_size(header)
-            if size > protocol.MAX_MESSAGE_BYTES:
-                raise WorkerDied("message too large")
-            reply = protocol.unpack(self._read_exactly(size, deadline))
+            reply = self._read_message(deadline)
+            while isinstance(reply, dict) and ("importing" in reply or "imported" in reply):
+                if "importing" in reply:
+                    importing.append(str(reply["importing"]))
+                else:
+                    name = str(reply["imported"])
+                    importing = importing[: importing.index(name)] if name in importing else importing
+                    if isinstance(reply.get("error"), dict):
+                        failed.setdefault(name, reply["error"])
+                reply = self._read_message(deadline)
         except CallTimeout:
             self.close()
             self.broken[key] = f"did not finish within {limit:.0f} s (an endless loop?)"
+            self._remember_failed_import(message, importing, self.broken[key])
             raise CallTimeout(self.broken[key]) from None
         except (WorkerDied, BrokenPipeError, OSError, ValueError):
             why = self._death_message()
             self.close()
-            if message["op"] == "import":
-                self.broken[key] = why
+            if message["op"] == "import" or importing:
+                self._remember_failed_import(message, importing, why)
             raise WorkerDied(why) from None
         finally:
             self.budget_left -= time.monotonic() - started
@@ -291,6 +330,12 @@ class Worker:
         if reply["ok"]:
             return reply["value"]
         raise remote_exception(reply["error"])
+
+    def _remember_failed_import(self, message: dict, importing: list[str], why: str) -> None:
+        """The innermost module being imported when the worker hung or died is the culprit."""
+        culprit = importing[-1] if importing else (message["module"] if message["op"] == "import" else None)
+        if culprit is not None:
+            self.failed_imports.setdefault(culprit, _sandbox_failure(why))
 
 
 class RemoteFunction:

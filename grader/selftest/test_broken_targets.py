@@ -86,3 +86,13 @@ def test_decoupled_grading_uses_the_reference_of_earlier_phases(tmp_path):
     assert coupled["score"] < coupled["max_score"]
     decoupled = phase_result(grade(target, phases=["phase2_attention"], decoupled=True), "phase2_attention")
     assert decoupled["complete"], [t["message"] for t in decoupled["tests"] if not t["passed"]]
+
+
+def test_a_module_whose_import_failed_is_not_imported_again(tmp_path):
+    # the import counts its attempts in the worker's builtins: every test must see the first attempt
+    attempt = ("import builtins\nbuiltins.attempts = getattr(builtins, 'attempts', 0) + 1\n"
+               "raise RuntimeError(f'broken on purpose, attempt {builtins.attempts}')\n")
+    phase, _ = _grade_with(tmp_path, "phase0_math/softmax.py", attempt)
+    messages = _messages(phase, "test_softmax.py")
+    assert len(messages) > 1 and all("broken on purpose, attempt 1" in m for m in messages), set(messages)
+    assert len(set(messages)) == 1

@@ -1,15 +1,19 @@
 """Hostile and broken submissions: each earns exactly its honest part, says why, and ends cleanly.
 
 Attacks are laid over the generated stubs (an honest stub earns 0, so any point would be stolen)
-or over the reference (the attack must not cost the honest code its points).
+or over the reference (the attack must not cost the honest code its points). The attacks on the
+course's secrets run in every isolation mode this machine has (bubblewrap, an unprivileged uid,
+none): in each, no hidden-test text, reference text or course path may reach the feedback.
 """
 
+import os
 import subprocess
 import time
 
 import pytest
 
-from grader.engine.phases import REPO
+from grader.engine import isolation
+from grader.engine.phases import REPO, SOLUTIONS
 from grader.selftest.helpers import copy_solutions, grade, phase_result, write_stubs
 
 SOFTMAX = "phase0_math/softmax.py"
@@ -77,6 +81,104 @@ ON_STUBS = {
         "def softmax_backward(dout, probs, axis=-1):\n    return np.full(np.shape(dout), np.nan)\n"
     ),
 }
+
+
+HIDDEN_SOFTMAX = REPO / "phase0_math/tests/hidden/test_softmax.py"
+SECRET_FILES = (HIDDEN_SOFTMAX, SOLUTIONS / SOFTMAX)
+
+ON_SECRETS = {
+    "raises_with_a_hidden_test_file": (
+        f"def softmax(x, axis=-1):\n    raise RuntimeError(open({str(HIDDEN_SOFTMAX)!r}).read())\n"
+    ),
+    "raises_with_the_reference_file": (
+        f"def softmax(x, axis=-1):\n    raise ValueError(open({str(SOLUTIONS / SOFTMAX)!r}).read())\n"
+    ),
+    "raises_with_a_listing_of_the_course": (
+        "import os\n"
+        f"def softmax(x, axis=-1):\n    raise RuntimeError(repr(sorted(os.walk({str(REPO)!r}))[:50]))\n"
+    ),
+    "walks_up_from_its_own_folder": (
+        "import os\nfound = []\nhere = os.path.dirname(os.path.abspath(__file__))\n"
+        "for _ in range(8):\n    here = os.path.dirname(here)\n"
+        "    for name in ('solutions', 'grader'):\n"
+        "        if os.path.isdir(os.path.join(here, name)):\n            found.append(os.path.join(here, name))\n"
+        "def softmax(x, axis=-1):\n    raise RuntimeError('found ' + repr(found))\n"
+    ),
+    "reads_the_hidden_tests": ON_STUBS["reads_the_hidden_tests"],
+    "reads_the_reference_from_disk": ON_STUBS["reads_the_reference_from_disk"],
+    "imports_the_reference_package": ON_STUBS["imports_the_reference_package"],
+}
+# Proof that the isolation itself (not only the feedback filter) holds: softmax says what it could read.
+CAN_READ = (
+    f"SECRETS = {[str(f) for f in SECRET_FILES]!r}\n"
+    "def softmax(x, axis=-1):\n"
+    "    for path in SECRETS:\n"
+    "        try:\n            open(path).close()\n        except OSError:\n            continue\n"
+    "        raise RuntimeError('the sandbox let me read a course secret')\n"
+    "    raise NotImplementedError('not started: softmax')\n"
+)
+
+
+def available_modes() -> list[str]:
+    modes = ["bwrap"] if isolation.bubblewrap_binary() else []
+    return modes + (["user"] if os.geteuid() == 0 else []) + ["none"]
+
+
+def _secret_lines() -> set[str]:
+    public = {line.strip() for f in (REPO / "phase0_math").glob("*.py") for line in f.read_text().splitlines()}
+    return {line.strip() for f in SECRET_FILES for line in f.read_text().splitlines()
+            if len(line.strip()) >= 24 and line.strip() not in public}
+
+
+def assert_no_secret_in(result: dict) -> None:
+    lines = _secret_lines()
+    for phase in result["phases"]:
+        for test in phase["tests"]:
+            message = test["message"]
+            assert str(REPO) not in message and "solutions/" not in message, (test["id"], message[:300])
+            assert not [line for line in lines if line in message], (test["id"], message[:300])
+
+
+@pytest.mark.parametrize("mode", available_modes())
+@pytest.mark.parametrize("name", sorted(ON_SECRETS))
+def test_no_attack_gets_a_secret_into_the_feedback(name, mode, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SANDBOX", mode)
+    target = write_stubs(tmp_path / "target")
+    (target / SOFTMAX).write_text(ON_SECRETS[name])
+    result = grade(target, phases=["phase0_math"], timeout=3)
+    assert result["isolation"]["mode"] == mode
+    assert (result["isolation"]["warning"] is not None) == (mode == "none")
+    if mode != "none":  # with limits alone the code can run the reference it reads: the warning says so
+        assert phase_result(result, "phase0_math")["score"] == 0
+    assert_no_secret_in(result)
+
+
+@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "none"])
+def test_an_isolated_worker_cannot_open_the_secrets(mode, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SANDBOX", mode)
+    target = write_stubs(tmp_path / "target")
+    (target / SOFTMAX).write_text(CAN_READ)
+    phase = phase_result(grade(target, phases=["phase0_math"], timeout=3), "phase0_math")
+    messages = [t["message"] for t in phase["tests"] if t["id"].startswith("test_softmax.py")]
+    assert messages and not any("read a course secret" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("mode", available_modes())
+@pytest.mark.parametrize("name", ["endless_loop_at_import", "memory_bomb_that_fills_its_limit"])
+def test_a_module_that_breaks_at_import_is_tried_once(name, mode, tmp_path, monkeypatch):
+    # every later test that needs it fails at once with the first failure's message
+    monkeypatch.setenv("GRADER_SANDBOX", mode)
+    target = write_stubs(tmp_path / "target")
+    attack = {"endless_loop_at_import": ON_STUBS["endless_loop_at_import"],
+              "memory_bomb_that_fills_its_limit": "kept = []\nwhile True:\n    kept.append(bytearray(2**26))\n"}
+    (target / SOFTMAX).write_text(attack[name])
+    started = time.monotonic()
+    phase = phase_result(grade(target, phases=["phase0_math"], timeout=3), "phase0_math")
+    elapsed = time.monotonic() - started
+    assert phase["score"] == 0
+    broken = [t["message"] for t in phase["tests"] if t["id"].startswith("test_softmax.py")]
+    assert broken and len(set(broken)) == 1, set(broken)
+    assert elapsed < 45, f"{name} took {elapsed:.0f} s to grade"
 
 
 def _leftover_sleepers() -> list[str]:
