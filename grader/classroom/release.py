@@ -22,15 +22,22 @@ student's modules are listed in ``Autograde.exclude_overwriting`` so their work 
 ``make autograde`` (:func:`autograde_command`) runs nbgrader's autograde over every
 ``<course>/submitted/<student>/<pkg>``, exports the gradebook to ``<course>/grades.csv`` and
 generates feedback in ``<course>/feedback/`` with hidden tests removed from test cells and
-tracebacks cut to their last line (:class:`HideHiddenTests`).
+tracebacks cut to their last line (:class:`HideHiddenTests`). The score of each workbook's
+modules cell (``MODULES_CELL``) is not what the cell computed in the student's kernel (a student's
+cell could redefine ``grade_phase``): :func:`trusted_fraction` grades the submitted modules with
+this repository's grader in its own process, and that share of the cell's points replaces the
+cell's score in nbgrader's gradebook before the export and the feedback.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -42,6 +49,7 @@ from traitlets import Bool
 
 from grader.authoring.nbgrader_course import NOTEBOOK, NbgraderFailed, checked, generate, open_api, write_config
 from grader.authoring.notebooks import source_path, workbook_phases
+from grader.classroom import collect
 from grader.engine.phases import PHASES, REPO, Phase, by_name
 
 MARKER = ".course-release"  # written into a release folder, so a rebuild may replace it
@@ -53,6 +61,7 @@ GRADER_SKIP = {"selftest", "classroom", "__pycache__", "notebooks.py", "nbgrader
 _COPY_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache")
 # Feedback shows neither the hidden tests nor the tracebacks that would quote them.
 FEEDBACK = ["grader.classroom.release.HideHiddenTests"]
+MODULES_CELL = "modules"  # the grade_id of every workbook's last cell: the modules, graded
 
 
 # -- the course directory and the release ---------------------------------------------------------
@@ -221,6 +230,45 @@ def scores(api: Any) -> dict[tuple[str, str], dict[str, float]]:
     return table
 
 
+def trusted_fraction(folder: Path, assignment: str) -> float:
+    """The share of ``assignment``'s points the modules in ``folder`` earn (0 when none found),
+    graded by this repository's grader in a process of its own, decoupled (the phases before it
+    from the reference: the assignment's own modules are graded, whatever else was handed in).
+    ``folder`` is one student's submitted folder: nbgrader's flat layout
+    (``submitted/<student>/<pkg>/``) is found by name."""
+    with tempfile.TemporaryDirectory(prefix="grader-autograde-") as tmp:
+        collected = collect.assemble(folder, Path(tmp))
+        if collected.error or assignment not in collected.found:
+            return 0.0
+        out = Path(tmp) / "grade.json"
+        run = subprocess.run([sys.executable, "-m", "grader", "grade", "--target", str(collected.target),
+                              "--phase", assignment, "--decoupled", "--json", str(out), "--quiet", "--jobs", "1"],
+                             cwd=REPO, capture_output=True, text=True, timeout=900)
+        if run.returncode != 0 or not out.is_file():
+            raise NbgraderFailed(f"grading {folder.name}'s {assignment} failed:\n{run.stderr[-2000:]}")
+        result = json.loads(out.read_text())
+    return result["score"] / result["max_score"] if result["max_score"] else 0.0
+
+
+def trust_modules_cells(api: Any, course: Path, todo: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Replace each workbook's modules-cell score by the trusted grader's; return the points given."""
+    given = {}
+    gradebook = api.gradebook
+    try:
+        for assignment, student in todo:
+            try:
+                grade = gradebook.find_grade(MODULES_CELL, "workbook", assignment, student)
+            except Exception:  # noqa: BLE001 (nbgrader raises MissingEntry; a workbook without the cell)
+                continue
+            fraction = trusted_fraction(course / "submitted" / student, assignment)
+            grade.auto_score = round(fraction * float(grade.max_score), 2)  # as the cell rounds it
+            given[(assignment, student)] = grade.auto_score
+        gradebook.db.commit()
+    finally:
+        gradebook.close()
+    return given
+
+
 def autograde(course: Path) -> dict[str, Any]:
     course = course.resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -235,6 +283,7 @@ def autograde(course: Path) -> dict[str, Any]:
         for assignment, student in todo:
             by_name(assignment)
             checked(api.autograde(assignment, student, force=True, create=True), f"autograde {assignment} {student}")
+        trust_modules_cells(api, course, todo)
         csv_path = export_csv(api, course / "grades.csv")
         for assignment, student in todo:
             checked(api.generate_feedback(assignment, student, force=True),
