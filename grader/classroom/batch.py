@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,8 @@ def grade_one(student: str, entries: list[collect.Entry], out: Path, options: di
         start = time.perf_counter()
         try:
             run = subprocess.run(_grade_command(collected.target, done, options), cwd=REPO, capture_output=True,
-                                 text=True, timeout=STUDENT_WALL_SECONDS)
+                                 text=True, timeout=STUDENT_WALL_SECONDS,
+                                 env={**os.environ, "GRADER_REQUIRE_ISOLATION": "1"})  # never limits only, silently
             failed = run.returncode != 0 or not done.exists()
             row["error"] = (run.stderr.strip()[-2000:] or "grading failed") if failed else ""
         except (subprocess.TimeoutExpired, OSError) as exc:

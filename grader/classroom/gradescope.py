@@ -114,7 +114,8 @@ def run(root: Path) -> int:
     grade_json = work / "grade.json"
     grade_json.unlink(missing_ok=True)
     run = subprocess.run([sys.executable, "-m", "grader", "grade", "--target", str(collected.target),
-                          "--json", str(grade_json), "--quiet"], cwd=REPO, capture_output=True, text=True)
+                          "--json", str(grade_json), "--quiet"], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "GRADER_REQUIRE_ISOLATION": "1"})  # never limits only, silently
     if run.returncode != 0 or not grade_json.is_file():
         print(run.stderr[-3000:], file=sys.stderr)  # the instructor's log on Gradescope, not the student's
         return 1
