@@ -15,12 +15,17 @@ PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer langua
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Learning (your work is never overwritten by these):"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | grep -v '## (' | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Course authors and instructors (FORCE=1 overwrites files you edited, after a backup in .grader/backups/):"
+	@grep -E '^[a-z-]+:.*## \(' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {sub(/^\([a-z]+\) /, "", $$2); printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "  make grade TARGET=solutions     grade the reference instead of your work"
 	@echo "  make grade SUBMISSIONS=dir      grade a class (results in grades/, or OUT=dir)"
 	@echo "  make check PHASE=phase0_math    public tests of one phase on your work"
-	@echo "  make check EX=0.2               public tests of one exercise (number or name)"
+	@echo "  make check EX=softmax           public tests of one exercise (number, name, phase0_math.gradcheck)"
+	@echo "  make grade VERBOSE=1            every failing check's whole message"
 	@echo "  make hint EX=softmax            a hint; again for the next level"
 
 $(DEPS): pyproject.toml
@@ -39,23 +44,23 @@ grade: $(DEPS) ## grade your work (all phases) and print the progress table
 ifdef SUBMISSIONS
 	@$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(if $(JOBS),--jobs $(JOBS))
 else
-	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)") $(if $(DECOUPLED),--decoupled)
+	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)") $(if $(DECOUPLED),--decoupled) $(if $(VERBOSE),--full)
 endif
 
 check: $(DEPS) ## public tests of PHASE, or of one exercise (EX=0.2)
 	@if [ -z "$(PHASE)$(EX)" ]; then echo "usage: make check PHASE=<one of: $(PHASES)> [EX=exercise] [DECOUPLED=1]"; exit 2; fi
 	@$(PY) -m grader check $(if $(EX),--exercise "$(EX)") $(if $(DECOUPLED),--decoupled) $(PHASE) $(ARGS)
 
-test: $(DEPS) ## the repository's own tests (what CI runs)
+test: $(DEPS) ## (authors) the repository's own tests (what CI runs; safe in a learner's checkout)
 	@$(PY) -m pytest -n 2 -q -p no:cacheprovider grader/selftest --ignore=grader/selftest/browser
 
-test-browser: $(DEPS) ## open a workbook in JupyterLab with a real headless Chromium (installs it as root)
+test-browser: $(DEPS) ## (authors) open a workbook in JupyterLab with a real headless Chromium (installs it as root)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq chromium >/dev/null; }
 	@$(PY) -m pytest -q -p no:cacheprovider grader/selftest/browser
 
-stubs: $(DEPS) ## regenerate the stubs and the READMEs' exercise tables
-	@$(PY) -m grader stubs
-	@$(PY) -m grader readmes
+stubs: $(DEPS) ## (authors) regenerate the stubs and README tables; refuses edited files unless FORCE=1
+	@$(PY) -m grader stubs $(if $(FORCE),--force)
+	@$(PY) -m grader readmes $(if $(FORCE),--force)
 
 status: $(DEPS) ## your progress: each exercise done, failing or not started
 	@$(PY) -m grader status $(ARGS)
@@ -73,22 +78,22 @@ reset: $(DEPS) ## put EX back to its stubs (your code is kept in .grader/)
 	@if [ -z "$(EX)" ]; then echo "usage: make reset EX=<exercise number or name>"; exit 2; fi
 	@$(PY) -m grader reset "$(EX)" $(ARGS)
 
-solution: $(DEPS) ## PHASE's reference, once the grader says it is complete
-	@if [ -z "$(PHASE)" ]; then echo "usage: make solution PHASE=<one of: $(PHASES)> [FORCE=1]"; exit 2; fi
-	@$(PY) -m grader solution $(PHASE) $(if $(FORCE),--force)
+solution: $(DEPS) ## your code against PHASE's reference, per function, once the grader says it is complete
+	@if [ -z "$(PHASE)" ]; then echo "usage: make solution PHASE=<one of: $(PHASES)> [FORCE=1] [ARGS=--whole]"; exit 2; fi
+	@$(PY) -m grader solution $(PHASE) $(if $(FORCE),--force) $(ARGS)
 
-readmes: $(DEPS) ## write the READMEs' exercise tables from the manifest
-	@$(PY) -m grader readmes $(ARGS)
+readmes: $(DEPS) ## (authors) write the READMEs' exercise tables from the manifest (FORCE=1: over edits)
+	@$(PY) -m grader readmes $(if $(FORCE),--force) $(ARGS)
 
-notebooks: $(DEPS) ## regenerate the workbooks from solutions/<path>/workbook.py (nbgrader)
-	@$(PY) -m grader notebooks
+notebooks: $(DEPS) ## (authors) regenerate the workbooks from solutions/<path>/workbook.py (FORCE=1: over edits)
+	@$(PY) -m grader notebooks $(if $(FORCE),--force)
 
 COURSE ?= build/course
 
-release: $(DEPS) ## the nbgrader course (COURSE=build/course) and the student release (OUT=build/release)
+release: $(DEPS) ## (instructors) the nbgrader course (COURSE=build/course) and the student release (OUT=build/release)
 	@$(PY) -m grader notebooks release --course "$(COURSE)" --out "$(or $(OUT),build/release)"
 
-autograde: $(DEPS) ## nbgrader: autograde COURSE's submitted/, export grades.csv, write feedback/
+autograde: $(DEPS) ## (instructors) nbgrader: autograde COURSE's submitted/, export grades.csv, write feedback/
 	@$(PY) -m grader notebooks autograde --course "$(COURSE)"
 
 lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgrader)
@@ -101,15 +106,15 @@ plots: $(DEPS) ## the pictures of PHASE from your code (TARGET=solutions: from t
 	@ROOT="$(abspath $(or $(TARGET),.))"; cd "$$ROOT" && PYTHONPATH="$$ROOT:$$ROOT/extensions" MPLBACKEND=Agg \
 		"$(CURDIR)/$(PY)" -m $(PHASE).plots "$(abspath $(or $(OUT),build/plots/$(PHASE)))"
 
-bench: $(DEPS) ## measure grading and reference-code speed; report in bench/results/
+bench: $(DEPS) ## (authors) measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)
 
-mutation: $(DEPS) ## mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N); bench/results/mutation.md
+mutation: $(DEPS) ## (authors) mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N); bench/results/mutation.md
 	@$(PY) -c "import cosmic_ray" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q \
 		"$$($(PY) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'][0])")"
 	@$(PY) -m grader.selftest.mutation $(foreach p,$(PHASE),--phase $(p)) $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
-gradescope: $(DEPS) ## build the Gradescope autograder zip (build/gradescope/autograder.zip)
+gradescope: $(DEPS) ## (instructors) build the Gradescope autograder zip (build/gradescope/autograder.zip)
 	@$(PY) -m grader.classroom.gradescope build $(if $(OUT),--out "$(OUT)")
 
 clean: ## remove caches and generated output (keeps .venv)

@@ -22,11 +22,13 @@ def _grade(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
+    if args.decoupled:
+        result["decoupled"] = True
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     if not args.quiet:
-        report.render(result)
+        report.render(result, full=args.full)
     return 0
 
 
@@ -44,9 +46,10 @@ def _stubs(args: argparse.Namespace) -> int:
         for line in problems:
             print(line)
         return 1 if problems else 0
-    for path in stubs.write():
-        print(f"wrote {path.relative_to(REPO)}")
-    return 0
+    outcome = stubs.write(force=args.force)
+    for line in outcome.report("its stub", "make stubs FORCE=1 (python -m grader stubs --force)"):
+        print(line)
+    return 1 if outcome.refused else 0
 
 
 def _notebooks(args: argparse.Namespace) -> int:
@@ -54,7 +57,7 @@ def _notebooks(args: argparse.Namespace) -> int:
         if args.action == "write":
             from grader.authoring import notebooks
 
-            return notebooks.main(check_only=args.check)
+            return notebooks.main(check_only=args.check, force=args.force)
         from grader.classroom import release
     except ImportError as exc:  # a student's release has neither
         if not (exc.name or "").startswith("grader."):
@@ -84,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade each phase against the reference of the phases before it (one early bug "
                             "does not block the rest)")
     grade.add_argument("--quiet", action="store_true", help="print no table")
+    grade.add_argument("--full", action="store_true",
+                       help="print every failing check's whole message, for every phase (make grade VERBOSE=1)")
     grade.set_defaults(run=_grade)
 
     from grader.classroom.commands import add_commands as add_classroom_commands
@@ -101,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     stub = sub.add_parser("stubs", help="write the phase stubs from solutions/ (or --check they are in sync)")
-    stub.add_argument("--check", action="store_true")
+    stub.add_argument("--check", action="store_true", help="only list the files that differ from their stubs")
+    stub.add_argument("--force", action="store_true",
+                      help="also overwrite modules changed by hand (a learner's work), after a backup")
     stub.set_defaults(run=_stubs)
 
     from grader.authoring import readmes
@@ -115,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write: the workbooks from solutions/<path>/workbook.py (default); release: the nbgrader "
                             "course and the student release; autograde: grade the course's submitted/")
     books.add_argument("--check", action="store_true", help="only compare the committed workbooks (write)")
+    books.add_argument("--force", action="store_true",
+                       help="also overwrite workbooks changed by hand (a learner's answers), after a backup")
     books.add_argument("--course", default="build/course", help="the nbgrader course directory")
     books.add_argument("--out", default="build/release", help="where the student release goes (release)")
     books.set_defaults(run=_notebooks)

@@ -212,18 +212,37 @@ def check(made: dict[Phase, Any] | None = None) -> list[str]:
     return problems
 
 
-def write() -> list[Path]:
-    written = []
-    for path, text in planned().items():
-        if _same(path, text) and path.read_text() == text:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        written.append(path)
-    return written
+def canonical(text: str) -> str:
+    """What a workbook's generator owns: the notebook without outputs and run metadata, as JSON."""
+    import nbformat
+
+    return json.dumps(normalised(nbformat.reads(text, as_version=4)), sort_keys=True)
 
 
-def main(check_only: bool = False) -> int:
+def write(force: bool = False) -> Any:
+    """Write the workbooks; a notebook changed by hand (a learner's answers) is refused unless
+    ``force``, which backs it up first (:func:`grader.authoring.stubs.guarded_write`)."""
+    from grader.authoring import stubs
+
+    files = {path: text for path, text in planned().items() if not (_same(path, text) and path.read_text() == text)}
+    return stubs.guarded_write(files, force=force, part=canonical)
+
+
+def stale(made: dict[Phase, Any] | None = None) -> list[str]:
+    """Workbooks whose text changed since ``make notebooks`` last wrote them; reads the sources and
+    the record (:mod:`grader.authoring.stubs`) only, never a learner's answered workbook."""
+    from grader.authoring import stubs
+
+    record = stubs.Record()
+    problems = []
+    for path, text in planned(made).items():
+        shown = str(path.relative_to(REPO))
+        if record.latest(shown) != stubs.digest(canonical(text)):
+            problems.append(f"{shown}: its {WORKBOOK_SOURCE} changed since make notebooks wrote it")
+    return problems
+
+
+def main(check_only: bool = False, force: bool = False) -> int:
     """``python -m grader notebooks [--check]``: write the workbooks, or compare the committed ones."""
     if check_only:
         problems = check()
@@ -232,9 +251,9 @@ def main(check_only: bool = False) -> int:
         if not problems:
             print(f"workbooks in sync: {', '.join(p.name for p in workbook_phases()) or 'none yet'}")
         return 1 if problems else 0
-    written = write()
-    for path in written:
-        print(f"wrote {path.relative_to(REPO)}")
-    if not written:
+    outcome = write(force=force)
+    for line in outcome.report("the workbook", "make notebooks FORCE=1 (python -m grader notebooks --force)"):
+        print(line)
+    if not outcome.written and not outcome.refused:
         print("workbooks already up to date")
-    return 0
+    return 1 if outcome.refused else 0

@@ -3,9 +3,11 @@
 Each package README holds its exercises as a table between ``<!-- exercises:begin -->`` and
 ``<!-- exercises:end -->`` (or, before it has the markers, the first table under an "Exercises"
 heading). The table is generated from ``grader/exercises.toml``: edit the manifest, not the
-table. ``make stubs`` runs this too; ``--check`` only reports the tables that differ.
+table. ``make stubs`` runs this too; ``--check`` only reports the tables that differ. Only the
+table is rewritten, and only when it is a table the generator once wrote (a learner's notes in it
+are refused unless ``--force``, which backs the README up first: :func:`grader.authoring.stubs.guarded_write`).
 
-Imports: :mod:`grader.engine.phases` and :mod:`grader.authoring.manifest`.
+Imports: :mod:`grader.engine.phases`, :mod:`grader.authoring.manifest` and :mod:`grader.authoring.stubs`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import textwrap
 from typing import Any
 
+from grader.authoring import stubs
 from grader.authoring.manifest import Course, guarded, load_course
 from grader.engine.phases import REPO, by_name
 
@@ -60,8 +63,20 @@ def updated_readme(text: str, block: str) -> str | None:
     return "".join(lines[:start]) + block + "\n" + "".join(lines[end:])
 
 
-def readme_problems(course: Course, write: bool = False) -> list[str]:
+TABLE_KEY = "#exercises"
+
+
+def current_table(text: str) -> str:
+    """The exercise table a README holds now (between the markers; the whole text before it has them)."""
+    if BEGIN_TABLE in text and END_TABLE in text:
+        start = text.index(BEGIN_TABLE)
+        return text[start: text.index(END_TABLE, start) + len(END_TABLE)]
+    return text
+
+
+def readme_problems(course: Course, write: bool = False, force: bool = False) -> list[str]:
     problems = []
+    files: dict = {}
     for package in course.packages:
         path = REPO / by_name(package).readme
         if not path.exists():
@@ -73,22 +88,39 @@ def readme_problems(course: Course, write: bool = False) -> list[str]:
             problems.append(f"{shown}: no exercise table; put {BEGIN_TABLE} {END_TABLE} where it belongs")
         elif new != text:
             if write:
-                path.write_text(new)
-                print(f"wrote {shown}")
+                files[path] = new
             else:
                 problems.append(f"{shown}: its exercise table differs from grader/exercises.toml (run make stubs)")
+    if files:
+        outcome = stubs.guarded_write(files, force=force, key=TABLE_KEY, part=current_table)
+        for line in outcome.report("its exercise table", "make readmes FORCE=1 (python -m grader readmes --force)"):
+            print(line)
+    return problems
+
+
+def stale(course: Course) -> list[str]:
+    """Tables whose text changed since ``make readmes`` last wrote them (the manifest edited without
+    regenerating); reads the manifest and the record only, never a learner's README."""
+    record = stubs.Record()
+    problems = []
+    for package in course.packages:
+        shown = by_name(package).readme
+        if (REPO / shown).exists() and record.latest(shown + TABLE_KEY) != stubs.digest(readme_block(course, package)):
+            problems.append(f"{shown}: grader/exercises.toml changed since make readmes wrote its table")
     return problems
 
 
 def cmd_readmes(args: argparse.Namespace) -> int:
-    problems = readme_problems(load_course(), write=not args.check)
+    problems = readme_problems(load_course(), write=not args.check, force=args.force)
     for line in problems:
         print(line)
-    return 1 if problems and args.check else 0
+    return 1 if problems else 0
 
 
 def add_command(sub: Any) -> None:
     """Register ``readmes`` on the grader's CLI."""
     readmes = sub.add_parser("readmes", help="write the READMEs' exercise tables from grader/exercises.toml")
     readmes.add_argument("--check", action="store_true", help="only report tables that differ")
+    readmes.add_argument("--force", action="store_true",
+                         help="also rewrite tables changed by hand, after backing the README up")
     readmes.set_defaults(run=guarded(cmd_readmes))

@@ -25,7 +25,7 @@ import pytest
 from grader.engine import numeric, target as targets
 from grader.engine.phases import PHASES, REPO, SOLUTIONS, phase_of_path
 from grader.engine.sandbox import RemoteModule, SandboxError, Worker
-from grader.engine.testing import _BACKEND_KEY, expect_array
+from grader.engine.testing import _BACKEND_KEY, expect_array, fmt_pair
 
 
 @dataclass
@@ -193,7 +193,7 @@ class GradientCheck:
             raise AssertionError(
                 f"{label}: gradient check failed, relative error {error:.2e} "
                 f"({numeric.band(error)}; pass mark {threshold:.0e}); worst entry {where}: "
-                f"yours {float(analytic[index]):.6g}, finite differences {float(numerical[index]):.6g}"
+                "yours {}, finite differences {}".format(*fmt_pair(analytic[index], numerical[index]))
             )
         return error
 
@@ -211,9 +211,31 @@ _CHECK_KEY = pytest.StashKey[GradientCheck]()
 # -- failures that teach --------------------------------------------------------------------------
 
 
+def given_helper(path: Path) -> bool:
+    """A module given to the learner (nothing to write in it: its docstring says so, as
+    ``arrays.py``'s does): a failure inside it is shown at the learner's line that called it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(400)
+    except OSError:
+        return False
+    return "nothing to write" in " ".join(head.split())
+
+
+def learner_frame(frames: list[tuple[str, int]]) -> str | None:
+    """Of a failure's frames inside the course's packages ([(shown path, line)], outermost first),
+    the one to show: the innermost in the learner's own code, else the innermost of all."""
+    if not frames:
+        return None
+    own = [f for f in frames if not given_helper(REPO / f[0])]
+    path, line = (own or frames)[-1]
+    return f"{path}:{line}"
+
+
 def _course_location(tb: Any) -> str | None:
-    """file:line of the last traceback frame inside a course package (not a test file)."""
-    where = None
+    """file:line of the innermost traceback frame in the learner's code (not a test file, not a
+    given helper such as arrays.py: :func:`learner_frame`)."""
+    frames = []
     for frame in traceback.extract_tb(tb):
         path = Path(frame.filename)
         if phase_of_path(path) is not None and "tests" not in path.parts:
@@ -221,13 +243,15 @@ def _course_location(tb: Any) -> str | None:
                 shown = path.resolve().relative_to(REPO)
             except ValueError:
                 shown = path
-            where = f"{shown}:{frame.lineno}"
-    return where
+            frames.append((str(shown), frame.lineno or 0))
+    return learner_frame(frames)
 
 
 def describe_failure(exc: BaseException) -> str:
     """One or a few lines a student can act on; never the test's source."""
-    where = getattr(exc, "where", None) or _course_location(exc.__traceback__)
+    frames = getattr(exc, "frames", None)  # from the sandbox's worker: [(path, line)], outermost first
+    where = (learner_frame([tuple(f) for f in frames]) if frames else getattr(exc, "where", None)) \
+        or _course_location(exc.__traceback__)
     at = f" ({where})" if where else ""
     message = str(exc).strip()
     if isinstance(exc, NotImplementedError):

@@ -66,6 +66,24 @@ def excerpt(a: np.ndarray, limit: int = 6) -> str:
     return text[:-1] + ", ...]" if flat.size > limit else text
 
 
+def fmt_pair(got: float, expected: float) -> tuple[str, str]:
+    """``got`` and ``expected`` printed with just enough digits to tell them apart (6 at least,
+    17 at most): never "got -4, expected -4" for two different numbers."""
+    got, expected = float(got), float(expected)
+    for digits in range(6, 18):
+        a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if a != b or got == expected or got != got or expected != expected:
+            return a, b
+    return repr(got), repr(expected)
+
+
+def fmt_values(got: float, expected: float) -> str:
+    """"got A, expected B (off by D)": the two values told apart, and their difference."""
+    a, b = fmt_pair(got, expected)
+    off = abs(float(got) - float(expected))
+    return f"got {a}, expected {b}" + (f" (off by {off:.3g})" if off == off and off != float("inf") else "")
+
+
 def expect_array(value: Any, name: str, shape: tuple | None = None, kind: str = "f", finite: bool = True) -> np.ndarray:
     """Check ``value`` is exactly a numpy array of the right dtype kind, shape and finiteness.
 
@@ -105,7 +123,7 @@ def assert_close(got: Any, expected: Any, name: str, rtol: float = 1e-7, atol: f
     if expected_arr.shape == () and not isinstance(got, np.ndarray):
         value = expect_float(got, name)
         if not abs(value - float(expected_arr)) <= atol + rtol * abs(float(expected_arr)):
-            raise AssertionError(f"{name}: wrong value: got {value:.8g}, expected {float(expected_arr):.8g}")
+            raise AssertionError(f"{name}: wrong value: {fmt_values(value, float(expected_arr))}")
         return
     got_arr = expect_array(got, name, shape=expected_arr.shape, finite=False)
     error = np.abs(got_arr - expected_arr)
@@ -117,30 +135,44 @@ def assert_close(got: Any, expected: Any, name: str, rtol: float = 1e-7, atol: f
         where = tuple(int(i) for i in index)
         raise AssertionError(
             f"{name}: wrong values in {int(bad.sum())} of {bad.size} entries; largest error "
-            f"{float(score[index]):.3g} at index {where}: got {float(got_arr[index]):.6g}, "
-            f"expected {float(expected_arr[index]):.6g}\n  got      {excerpt(got_arr)}\n"
+            f"{float(score[index]):.3g} at index {where}: {fmt_values(got_arr[index], expected_arr[index])}"
+            f"\n  got      {excerpt(got_arr)}\n"
             f"  expected {excerpt(expected_arr)}"
         )
 
 
-def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], name: str, mentions: tuple[str, ...] = ()) -> BaseException:
-    """``call()`` must raise ``exc_type`` whose message contains every string in ``mentions``."""
+def _a(name: str) -> str:
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], name: str, mentions: tuple[str, ...] = (),
+                  named: str | None = None) -> BaseException:
+    """``call()`` must raise ``exc_type`` whose message contains every string in ``mentions``.
+
+    ``named``: the exception's class name as the spec gives it (``"TrainingDiverged"``, a class of
+    the learner's module, subclass of ``exc_type``): messages name it, and another subclass fails.
+    """
+    wanted = named or exc_type.__name__
     try:
         result = call()
     except exc_type as exc:
+        got = getattr(exc, "remote_type", type(exc).__name__)
+        if named is not None and got != named:
+            raise AssertionError(f"{name}: expected {_a(named)}, got {got}: {exc}") from None
         message = str(exc)
         missing = [m for m in mentions if m not in message]
         if missing:
             raise AssertionError(
-                f"{name}: the {exc_type.__name__} should mention {', '.join(missing)}; its message was: {message!r}"
+                f"{name}: the {wanted} should mention {', '.join(missing)}; its message was: {message!r}"
             ) from None
         return exc
     except NotImplementedError:
         raise
     except Exception as exc:
-        raise AssertionError(f"{name}: expected a {exc_type.__name__}, got {type(exc).__name__}: {exc}") from None
+        got = getattr(exc, "remote_type", type(exc).__name__)
+        raise AssertionError(f"{name}: expected {_a(wanted)}, got {got}: {exc}") from None
     shown = getattr(result, "shape", result)
-    raise AssertionError(f"{name}: expected a {exc_type.__name__}, but it returned {shown!r}")
+    raise AssertionError(f"{name}: expected {_a(wanted)}, but it returned {shown!r}")
 
 
 def assert_unchanged(before: np.ndarray, after: np.ndarray, name: str) -> None:

@@ -4,6 +4,8 @@ Everything a student runs while working through the course (``make check``, ``ma
 answered from the public tests of the working copy and the exercise manifest
 (:mod:`grader.authoring.manifest`). One job per module:
 
+- :mod:`.names`: exercise names on the command line (``EX=0.4``, ``EX=phase0_math.gradcheck``)
+  and the one label every tool shows (number and name);
 - :mod:`.store`: the files kept in ``.grader/`` (cache, progress, backups), JSON read and written;
 - :mod:`.runs`: running a package's public tests, in this process or a child, with the cache;
 - :mod:`.states`: the state of every exercise (stubs read from the files, test records), the

@@ -23,6 +23,7 @@ from typing import Any
 from grader.authoring.manifest import Exercise, ManifestError, load_course
 from grader.engine import report
 from grader.engine.phases import PHASES, REPO, SOLUTIONS, Phase, by_name
+from grader.learner import names
 from grader.learner.output import WIDTH, Out, reading
 from grader.learner.runs import MarkerFilter, ReferenceFirst, as_record
 from grader.learner.states import NOT_STARTED, owners, tests_of
@@ -37,7 +38,7 @@ def check_target(phase_name: str | None, spec: str | None) -> tuple[Phase, Exerc
     course = load_course()
     exercise = None
     try:
-        exercise = course.resolve(spec, package=phase_name)
+        exercise = names.resolve(course, spec, package=phase_name)
     except LookupError:
         if phase_name is None:
             raise
@@ -46,7 +47,8 @@ def check_target(phase_name: str | None, spec: str | None) -> tuple[Phase, Exerc
     return by_name(phase_name), None, (spec,)  # a bare test marker of that phase
 
 
-def check_footer(phase: Phase, records: list[Any], exercise: Exercise | None) -> list[str] | None:
+def check_footer(phase: Phase, records: list[Any], exercise: Exercise | None,
+                 decoupled: bool = False) -> list[str] | None:
     """What ``check`` prints last: the exercise to work on, how to check it alone, a hint."""
     try:
         course = load_course()
@@ -67,6 +69,12 @@ def check_footer(phase: Phase, records: list[Any], exercise: Exercise | None) ->
         return textwrap.wrap(f"Next: {what} in {elsewhere.group(1)}/ is not started, and this phase uses it. "
                              f"Finish that first, or check this phase against the reference of the earlier "
                              f"ones: make check PHASE={phase.name} DECOUPLED=1", WIDTH, subsequent_indent="      ")
+    cause = report.earlier_cause(phase.name, [r.message or "" for r in failed
+                                              if not (r.message or "").startswith("not started")])
+    if cause is not None and not decoupled:
+        return textwrap.wrap(f"Next: some failures start in {cause[0]} ({cause[1]}), which this phase uses. "
+                             f"Fix that first, or check this phase against the reference of the earlier ones: "
+                             f"make check PHASE={phase.name} DECOUPLED=1", WIDTH, subsequent_indent="      ")
     owner = None
     match = NOT_STARTED.match(first.message or "")
     if match:
@@ -85,6 +93,27 @@ def check_footer(phase: Phase, records: list[Any], exercise: Exercise | None) ->
     return lines
 
 
+def course_groups(phase: Phase, records: list[Any]) -> list[tuple[str, list[Any]]] | None:
+    """The records grouped by exercise, labelled and ordered as every learner tool does (the
+    manifest's "0.2 softmax", course order); tests of no exercise last, as "other"."""
+    try:
+        exercises = load_course().of(phase.name)
+    except ManifestError:
+        return None
+    plain = {r.nodeid: as_record(r) for r in records}
+    groups, seen = [], set()
+    for exercise in exercises:
+        mine = {d["nodeid"] for d in tests_of(exercise, exercises, list(plain.values()))}
+        chosen = [r for r in records if r.nodeid in mine and r.nodeid not in seen]
+        seen |= mine
+        if chosen:
+            groups.append((names.label(exercise), chosen))
+    rest = [r for r in records if r.nodeid not in seen]
+    if rest:
+        groups.append(("other", rest))
+    return groups
+
+
 def run_check(args: argparse.Namespace) -> int:
     """``python -m grader check``: the public tests of one phase (or exercise), in this process."""
     import pytest
@@ -96,6 +125,10 @@ def run_check(args: argparse.Namespace) -> int:
         if flag in rest:
             rest.remove(flag)
             args.decoupled = True
+    for flag in ("-v", "--verbose"):
+        if flag in rest:
+            rest.remove(flag)
+            args.verbose = True
     for i, item in enumerate(list(rest)):
         if item in ("--exercise", "-e") and i + 1 < len(rest):
             args.exercise = rest[i + 1]
@@ -148,5 +181,9 @@ def run_check(args: argparse.Namespace) -> int:
     if args.decoupled and isinstance(plugins[0], ReferenceFirst) and plugins[0].names:
         out.wrap(f"Decoupled: {', '.join(plugins[0].names)} came from the reference solutions for this run.",
                  indent=0)
-    report.render_check(phase, records, footer=check_footer(phase, records, exercise))
+    groups = course_groups(phase, records)
+    if groups is not None:  # the footer's "first failure" follows the course's order too
+        records = [r for _, mine in groups for r in mine]
+    report.render_check(phase, records, footer=check_footer(phase, records, exercise, args.decoupled),
+                        groups=groups)
     return int(code)

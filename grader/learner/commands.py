@@ -88,7 +88,10 @@ def add_commands(sub: Any) -> None:
     reset.add_argument("--whole-file", action="store_true", help="restore the whole file, not just the functions")
     reset.set_defaults(run=guarded(_reset))
 
-    solution = sub.add_parser("solution", help="print a package's reference once the grader says it is complete")
+    solution = sub.add_parser("solution", help="your code against the reference, per function, once the grader "
+                                                   "says the package is complete")
     solution.add_argument("package", choices=names)
     solution.add_argument("--force", action="store_true", help="show it even before the package is complete")
+    solution.add_argument("--whole", action="store_true",
+                          help="print the reference files whole instead of a diff per function against yours")
     solution.set_defaults(run=guarded(_solution))

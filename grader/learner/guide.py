@@ -20,6 +20,7 @@ import time
 
 from grader.authoring.manifest import LEVELS, Course, Exercise, load_course
 from grader.engine.phases import PHASES
+from grader.learner import names
 from grader.learner.output import TINTS, WIDTH, Out, duration, fit, reading
 from grader.learner.states import Progress, State, course_report, find_current, unwritten
 
@@ -139,7 +140,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     course = load_course()
     if args.exercise:
         try:
-            exercise = course.resolve(args.exercise)
+            exercise = names.resolve(course, args.exercise)
         except LookupError as exc:
             print(f"grader: {exc}", file=sys.stderr)
             return 2

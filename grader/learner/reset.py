@@ -20,6 +20,7 @@ from typing import Iterable
 
 from grader.authoring.manifest import load_course
 from grader.engine.phases import REPO
+from grader.learner import names
 from grader.learner.output import Out
 from grader.learner.store import BACKUPS
 
@@ -71,7 +72,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     out = Out()
     course = load_course()
     try:
-        exercise = course.resolve(args.exercise)
+        exercise = names.resolve(course, args.exercise)
     except LookupError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2

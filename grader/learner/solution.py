@@ -2,7 +2,9 @@
 
 The grader decides (hidden tests and gradient checks, through ``python -m grader grade`` in a
 subprocess: :func:`grade_package`); before the phase is complete the reference stays hidden
-unless ``--force`` asks. Viewing is remembered in ``.grader/progress.json``. ``watch`` uses
+unless ``--force`` asks. It is shown per exercise function as a unified diff of the learner's
+code against the reference (:func:`function_diffs`; a function written like the reference gets one
+line); ``--whole`` prints the reference files instead. Viewing is remembered in ``.grader/progress.json``. ``watch`` uses
 :func:`grade_package` and :func:`grade_summary` too, when a phase passes its public tests.
 
 Imports: :mod:`grader.engine.phases`, :mod:`grader.authoring.manifest` and :mod:`grader.learner`'s
@@ -12,6 +14,8 @@ Imports: :mod:`grader.engine.phases`, :mod:`grader.authoring.manifest` and :mod:
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import json
 import subprocess
 import sys
@@ -54,6 +58,56 @@ def _strip_markers(text: str) -> str:
                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
+def _functions(text: str) -> dict[str, str] | None:
+    """{name: source} of every top-level function (and method) of a module; None if it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    lines = text.splitlines(keepends=True)
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in found:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            found[node.name] = "".join(lines[first - 1: node.end_lineno])
+    return found
+
+
+def function_diffs(reference: str, mine: str | None, functions: list[str], shown: str) -> list[str]:
+    """Per function of ``functions`` (those with a solution region), the unified diff of the learner's
+    version (``mine``, the text of ``shown``) against the reference's; one line when they agree."""
+    theirs = _functions(_strip_markers(reference)) or {}
+    yours = _functions(_strip_markers(mine)) if mine is not None else None
+    out: list[str] = []
+    for name in functions:
+        ref = theirs.get(name, "")
+        own = (yours or {}).get(name)
+        if own is None:
+            why = "does not parse" if mine is not None and yours is None else "has no such function"
+            out.append(f"--- {name}: your {shown} {why}; the reference:")
+            out += ["+" + line for line in ref.splitlines()]
+        elif own.strip() == ref.strip():
+            out.append(f"=== {name}: the same as the reference")
+        else:
+            out += [line.rstrip("\n") for line in difflib.unified_diff(
+                own.splitlines(keepends=True), ref.splitlines(keepends=True),
+                fromfile=f"yours: {shown} {name}", tofile=f"reference: {name}", n=2)]
+        out.append("")
+    return out
+
+
+def _regions(text: str) -> list[str]:
+    """The functions that hold a solution region, in file order."""
+    tree = ast.parse(text)
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            segment = ast.get_source_segment(text, node) or ""
+            if "### BEGIN SOLUTION" in segment and node.name not in names:
+                names.append((node.lineno, node.name))
+    return [name for _, name in sorted(names)]
+
+
 def cmd_solution(args: argparse.Namespace) -> int:
     out = Out()
     try:
@@ -90,10 +144,24 @@ def cmd_solution(args: argparse.Namespace) -> int:
              if "__pycache__" not in p.parts and "tests" not in p.parts and p.name != WORKBOOK_SOURCE
              and "### BEGIN SOLUTION" in p.read_text()]
     files.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
+    if not args.whole:
+        out("Per function: a unified diff from your code (-) to the reference (+).")
     for path in files:
         out()
-        out(f"==> {path.relative_to(REPO)} <==", "bold")
-        out.stream.write(_strip_markers(path.read_text()))
+        if args.whole:
+            out(f"==> {path.relative_to(REPO)} <==", "bold")
+            out.stream.write(_strip_markers(path.read_text()))
+            continue
+        mine = REPO / phase.path / path.relative_to(source)
+        shown = str(mine.relative_to(REPO))
+        out(f"==> {shown} against {path.relative_to(REPO)} <==", "bold")
+        text = path.read_text()
+        for line in function_diffs(text, mine.read_text() if mine.exists() else None, _regions(text), shown):
+            tint = "green" if line.startswith("+") and not line.startswith("+++") else (
+                "red" if line.startswith("-") and not line.startswith("---") else None)
+            out(line, tint)
+    if not args.whole:
+        out(f"The reference files whole: make solution PHASE={phase.name} ARGS=--whole")
     progress = Progress()
     progress.data["solutions"][phase.name] = {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "forced": bool(args.force)}
     progress.save()

@@ -1,9 +1,11 @@
 """``python -m grader watch`` (``make watch``): rerun the current exercise's tests on every save.
 
 It shows the current exercise's public tests on one screen, waits until a ``.py`` file of the
-course's packages changes (their ``tests/`` folders aside), runs them again, and moves on when
-they pass; when a whole phase passes it asks the grader whether the phase is complete, and when
-the course is done it says so and stops.
+course's packages changes (their ``tests/`` folders aside), and then re-verifies: it reruns every
+public test of the phase and shows the first exercise that does not pass, so it moves on when the
+current one passes, and goes back (saying which earlier exercise broke) after a ``make reset`` or
+a regression (:func:`first_open`, :func:`went_back`). When a whole phase passes it asks the grader
+whether the phase is complete, and when the course is done it says so and stops.
 
 Waiting is the ``watchfiles`` library's job (:class:`ChangeWatcher`): the operating system's file
 events, or with ``--poll`` a poll of the files every ``--interval`` seconds (for shared and
@@ -99,8 +101,9 @@ class ChangeWatcher:
         self._changes.close()
 
 
-def show_exercise(course: Course, exercise: Exercise, state: State, out: Out, max_messages: int = 3) -> None:
-    """One screen: the exercise's public tests, the first problems, where to get help."""
+def show_exercise(course: Course, exercise: Exercise, state: State, out: Out, max_listed: int = 10) -> None:
+    """One screen: the exercise's public tests, a reason for every failure (the first one whole,
+    the others on one line), where to get help."""
     ref = course.ref(exercise)
     right = f"{state.passed} of {state.total} public tests pass" if state.total else state.label
     left = f"{exercise.title}  {exercise.shown_path}"
@@ -108,15 +111,24 @@ def show_exercise(course: Course, exercise: Exercise, state: State, out: Out, ma
     if not state.records:
         if state.message:
             out.message(state.message, indent=2)
-    shown = 0
-    for record in state.records:
-        if record["passed"]:
-            out("  " + out.paint("pass", "green") + "  " + fit(record["name"], WIDTH - 8))
-            continue
+    failures = [r for r in state.records if not r["passed"]]
+    if len(state.records) > max_listed and failures:
+        passes = len(state.records) - len(failures)
+        if passes:
+            out("  " + out.paint("pass", "green") + f"  {passes} test(s)")
+    else:
+        for record in state.records:
+            if record["passed"]:
+                out("  " + out.paint("pass", "green") + "  " + fit(record["name"], WIDTH - 8))
+    for i, record in enumerate(failures):
+        if i >= max_listed:
+            out(f"  and {len(failures) - i} more: make check EX={ref} ARGS=-v lists every one in full")
+            break
         out("  " + out.paint("FAIL", "red") + "  " + fit(record["name"], WIDTH - 8))
-        if shown < max_messages:
+        if i == 0:
             out.message(record["message"], indent=8, max_lines=4)
-            shown += 1
+        else:
+            out.message(record["message"].replace(f"({exercise.phase.path}/", "("), indent=8, max_lines=1)
     if state.status != "done":
         seen = Progress().hints.get(exercise.key, 0)
         hint = f"make hint EX={ref}" + (f" (hint {seen + 1} of {LEVELS})" if seen < LEVELS else "")
@@ -151,47 +163,82 @@ def _phase_finished(phase: Phase, out: Out) -> None:
         out(f"Fix those, then make grade PHASE={phase.name}. Watch moves on meanwhile.")
 
 
+def first_open(course: Course, phase: Phase) -> tuple[Exercise, State] | None:
+    """Every public test of ``phase`` run again: its first exercise not passing, with its state."""
+    exercises = course.of(phase.name)
+    if any(started(e) for e in exercises):
+        run = run_package(phase, use_cache=False)
+        states = evaluate(course, phase.name, run.records, run.error)
+    else:  # every function still a stub: no test needed to say so
+        states = evaluate(course, phase.name, None)
+    return next(((e, states[e.key]) for e in exercises if not states[e.key].finished), None)
+
+
+def went_back(course: Course, exercise: Exercise, state: State, before: Exercise | None, out: Out) -> None:
+    """Say so when the exercise to work on is an earlier one than last time (a reset, a regression)."""
+    exercises = course.of(exercise.package)
+    if before is None or before.package != exercise.package or before not in exercises:
+        return
+    if exercises.index(exercise) >= exercises.index(before):
+        return
+    if state.status == "not started":
+        out.wrap(f"Back to {exercise.title}: its functions are stubs again (make reset?). "
+                 f"{before.title} waits.", indent=0, colour="yellow")
+    else:
+        out.wrap(f"{exercise.title} broke: it passed its public tests before, now it does not "
+                 f"({state.label}). Fix it first; {before.title} waits.", indent=0, colour="red")
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     out = Out()
     course = load_course()
     clear = out.stream.isatty() and os.environ.get("TERM") != "dumb" and not args.no_clear
     watcher: ChangeWatcher | None = None
     runs = 0
+    before: Exercise | None = None
     try:
         watcher = ChangeWatcher(_watch_folders(), poll=args.poll, interval=args.interval)
         found = find_current(course)
+        phase = found[0].phase if found else None
         while True:
-            if found is None:
+            current = first_open(course, phase) if phase is not None else None
+            if current is None and phase is not None:  # the whole phase passes
+                if before is not None and before.package == phase.name:
+                    out()
+                    out(f"{before.title} is done: every public test of it passes.", "green")
+                _phase_finished(phase, out)
+                found = find_current(course)
+                phase = found[0].phase if found else None
+                if found is not None:
+                    out(f"On to {found[0].title} ({found[0].shown_path}).")
+                out.flush()
+                runs += 1
+                if args.max_runs and runs >= args.max_runs:
+                    return 0
+                if clear and found is not None:
+                    time.sleep(3)  # time to read the news before the screen is cleared
+                before = None
+                if phase is None:
+                    continue
+                current = first_open(course, phase)
+            if current is None:
                 out()
                 out("Every exercise of the course passes its public tests. Congratulations!", "green")
                 out("make grade gives the final table (hidden tests and gradient checks).")
                 return 0
-            exercise = found[0]
-            if started(exercise):
-                run = run_package(exercise.phase, markers=exercise.markers, use_cache=False)
-                state = evaluate(course, exercise.package, run.records, run.error)[exercise.key]
-            else:  # every function still a stub: no test needed to say so
-                state = evaluate(course, exercise.package, None)[exercise.key]
+            exercise, state = current
             runs += 1
             if clear:
                 out.stream.write("\033[2J\033[H")
             stamp = time.strftime("%H:%M:%S")
             out(out.paint("-" * (WIDTH - len(stamp) - 4) + f" {stamp} --", "dim"))
+            if before is not None and exercise is not before and before.package == exercise.package:
+                if course.of(exercise.package).index(exercise) > course.of(exercise.package).index(before):
+                    out(f"{before.title} is done: every public test of it passes.", "green")
+                    out(f"On to {exercise.title} ({exercise.shown_path}).")
+            went_back(course, exercise, state, before, out)
             show_exercise(course, exercise, state, out)
-            if state.finished:
-                out()
-                out(f"{exercise.title} is done: every public test of it passes.", "green")
-                found = find_current(course)
-                if found is None or found[0].package != exercise.package:
-                    _phase_finished(exercise.phase, out)
-                if found is not None:
-                    out(f"On to {found[0].title} ({found[0].shown_path}).")
-                out.flush()
-                if args.max_runs and runs >= args.max_runs:
-                    return 0
-                if clear and found is not None:
-                    time.sleep(3)  # time to read the news before the screen is cleared
-                continue
+            before = exercise
             out(out.paint(f"Watching for changes ({watcher.mode}); Ctrl-C to stop.", "dim"))
             out.flush()
             if args.max_runs and runs >= args.max_runs:
