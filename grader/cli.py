@@ -24,6 +24,9 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     if args.decoupled:
         result["decoupled"] = True
+    warning = (result.get("isolation") or {}).get("warning")
+    if warning:
+        print(f"grader: warning: {warning}", file=sys.stderr)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

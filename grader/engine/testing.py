@@ -18,6 +18,8 @@ was expected. No message quotes test source, so the grader can show it to a stud
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Callable
 
 import numpy as np
@@ -145,6 +147,21 @@ def _a(name: str) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
+_SHAPE = re.compile(r"^\(\d+(?:, \d+)*,?\)$")
+
+
+def _mentions(message: str, wanted: str) -> bool:
+    """Does ``message`` mention ``wanted``? A shape such as "(2, 3)" may be written any common way:
+    "(2, 3)", "(2,3)", "[2, 3]", "2x3", "2 x 3" (the sizes in order, nothing else between them)."""
+    if wanted in message:
+        return True
+    if not _SHAPE.match(wanted):
+        return False
+    sizes = re.findall(r"\d+", wanted)
+    pattern = r"(?<![\d.])" + r"\s*[,x×]\s*".join(sizes) + (r"\s*,?" if len(sizes) == 1 else "") + r"(?![\d.])"
+    return re.search(pattern, message) is not None
+
+
 def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], name: str, mentions: tuple[str, ...] = (),
                   named: str | None = None) -> BaseException:
     """``call()`` must raise ``exc_type`` whose message contains every string in ``mentions``.
@@ -160,7 +177,7 @@ def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], name: 
         if named is not None and got != named:
             raise AssertionError(f"{name}: expected {_a(named)}, got {got}: {exc}") from None
         message = str(exc)
-        missing = [m for m in mentions if m not in message]
+        missing = [m for m in mentions if not _mentions(message, m)]
         if missing:
             raise AssertionError(
                 f"{name}: the {wanted} should mention {', '.join(missing)}; its message was: {message!r}"
