@@ -10,7 +10,7 @@ PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer langua
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test test-browser stubs clean gradescope bench notebooks release autograde lab plots
-.PHONY: status next hint watch reset solution readmes mutation
+.PHONY: status next hint watch reset solution readmes mutation submission merge
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -22,7 +22,8 @@ help: ## list the commands
 	@grep -E '^[a-z-]+:.*## \(' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {sub(/^\([a-z]+\) /, "", $$2); printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "  make grade TARGET=solutions     grade the reference instead of your work"
-	@echo "  make grade SUBMISSIONS=dir      grade a class (results in grades/, or OUT=dir)"
+	@echo "  make grade SUBMISSIONS=dir      grade a class (results in grades/, or OUT=dir;"
+	@echo "                                  PHASE= SEED= DECOUPLED=1 ROSTER=file SHARD=I/N)"
 	@echo "  make check PHASE=phase0_math    public tests of one phase on your work"
 	@echo "  make check EX=softmax           public tests of one exercise (number, name, phase0_math.gradcheck)"
 	@echo "  make grade VERBOSE=1            every failing check's whole message"
@@ -42,7 +43,9 @@ setup: $(DEPS) ## create .venv with the pinned dependencies (automatic)
 
 grade: $(DEPS) ## grade your work (all phases) and print the progress table
 ifdef SUBMISSIONS
-	@$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(if $(JOBS),--jobs $(JOBS))
+	@$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(if $(JOBS),--jobs $(JOBS)) \
+		$(foreach p,$(PHASE),--phase $(p)) $(if $(DECOUPLED),--decoupled) $(if $(SEED),--seed $(SEED)) \
+		$(if $(SHARD),--shard $(SHARD)) $(if $(ROSTER),--roster "$(ROSTER)")
 else
 	@$(PY) -m grader grade $(if $(TARGET),--target "$(TARGET)") $(foreach p,$(PHASE),--phase $(p)) $(if $(JSON),--json "$(JSON)") $(if $(DECOUPLED),--decoupled) $(if $(VERBOSE),--full)
 endif
@@ -109,14 +112,21 @@ plots: $(DEPS) ## the pictures of PHASE from your code (TARGET=solutions: from t
 bench: $(DEPS) ## (authors) measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)
 
-mutation: $(DEPS) ## (authors) mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N); bench/results/mutation.md
+mutation: $(DEPS) ## (authors) mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N, RECHECK=1); bench/results/mutation.md
 	@$(PY) -c "import cosmic_ray" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q \
 		"$$($(PY) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'][0])")"
-	@$(PY) -m grader.selftest.mutation $(foreach p,$(PHASE),--phase $(p)) $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
+	@$(PY) -m grader.selftest.$(if $(RECHECK),mutation_recheck,mutation) $(foreach p,$(PHASE),--phase $(p)) \
+		$(if $(RECHECK),,$(if $(LIMIT),--limit $(LIMIT))) $(ARGS)
 
-gradescope: $(DEPS) ## (instructors) build the Gradescope autograder zip (build/gradescope/autograder.zip)
-	@$(PY) -m grader.classroom.gradescope build $(if $(OUT),--out "$(OUT)")
+gradescope: $(DEPS) ## (instructors) build the Gradescope autograder zip (build/gradescope/autograder.zip; VISIBILITY=after_due_date)
+	@$(PY) -m grader.classroom.gradescope build $(if $(OUT),--out "$(OUT)") $(if $(VISIBILITY),--visibility $(VISIBILITY))
 
-clean: ## remove caches and generated output (keeps .venv)
+submission: $(DEPS) ## zip exactly the files the grader grades, to hand in (submission.zip, or OUT=file)
+	@$(PY) -m grader submission $(if $(OUT),--out "$(OUT)")
+
+merge: $(DEPS) ## (instructors) combine batch --shard outputs: make merge SHARDS="shards/0 shards/1" OUT=grades
+	@$(PY) -m grader merge $(SHARDS) --out "$(or $(OUT),grades)"
+
+clean: ## remove caches (keeps .venv, your work and any gradebook in grades/)
 	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
-	@rm -rf grades .pytest_cache
+	@rm -rf .pytest_cache
