@@ -9,12 +9,9 @@ Phase 3 built the block's forward pass out of parts whose backward passes you al
 
 This exercise is the composition: walk the block's forward pass backwards, one line at a time,
 with the sub-caches that phase 3's ``transformer_block`` keeps (``cache["attn"]``, ``["ln1"]``,
-``["ffn"]``, ``["ln2"]``). Two rules do all the work:
-
-- a **residual** ``y = x + g(x)`` has ``dx = dy + (gradient through g)``: the gradient reaches x
-  along both paths and the two *add*;
-- **self-attention** reads its input twice (queries from x and keys/values from x):
-  ``dx = dx_q + dx_kv``.
+``["ffn"]``, ``["ln2"]``). Two rules do all the work, one for the residual connections and one
+for self-attention reading its input twice; the reading guide (README, "The block's backward
+pass") derives both.
 
     post-norm (the paper)                        pre-norm (GPT-2)
     u1 = x + MHA(x)      h = LN1(u1)            n1 = LN1(x)   h = x + MHA(n1)

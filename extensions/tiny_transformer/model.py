@@ -31,9 +31,22 @@ from phase3_transformer.embeddings import embed, embed_backward, init_embeddings
 from phase3_transformer.positional_encoding import add_positional_encoding
 from phase3_transformer.transformer_block import init_stack, layer_norm, layer_norm_backward, transformer_stack
 from tiny_transformer.block_backward import stack_backward
+from tiny_transformer.trees import tree_map
 
 CONFIG_KEYS = ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "context", "pre_norm", "tied", "activation")
 OUT_INIT_STD = 0.02  # the output projection starts small: initial logits near 0, initial loss near log V
+DTYPES = ("float64", "float32")  # float64 by default; float32 is the opt-in single-precision mode
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Given: ``dtype`` ("float64", "float32" or the numpy types) as a numpy dtype, or a ValueError."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = repr(dtype)
+    if name not in DTYPES:
+        raise ValueError(f"dtype: expected one of {', '.join(DTYPES)}, got {dtype!r}")
+    return np.dtype(name)
 
 
 def make_config(
@@ -94,7 +107,7 @@ def check_ids(ids, vocab_size: int, name: str = "ids") -> np.ndarray:
 # -- A.2 parameters and the forward pass ------------------------------------------------------
 
 
-def init_model(config: dict, seed: int) -> dict:
+def init_model(config: dict, seed: int, dtype="float64") -> dict:
     """Seeded parameters of the model described by ``config``, laid out as in the module docstring.
 
     Draw three seeds with ``np.random.default_rng(seed).integers(0, 2**31, size=3)``, for, in
@@ -102,10 +115,13 @@ def init_model(config: dict, seed: int) -> dict:
     n_layers blocks of width D, n_heads heads, d_ff), the output projection. ``w_out`` (untied
     only): N(0, OUT_INIT_STD^2), so the first logits are close to 0 and the first loss close to
     log V; ``b_out`` zeros; pre-norm adds a final layer norm, ``ln_f_gamma`` ones and
-    ``ln_f_beta`` zeros. Same seed, same parameters. Raises ValueError for a config that
-    make_config refuses (``check_config``).
+    ``ln_f_beta`` zeros. Same seed, same parameters. dtype: "float64" (the default) or "float32":
+    every parameter is drawn as above and then stored in that dtype, so a float32 model holds the
+    float64 model's numbers rounded to single precision. Raises ValueError for a config that
+    make_config refuses (``check_config``) and for another dtype (``check_dtype``).
     """
     config = check_config(config)
+    dtype = check_dtype(dtype)
     # YOUR CODE HERE
     raise NotImplementedError("not started: init_model")
 
@@ -116,7 +132,8 @@ def model_forward(ids: np.ndarray, params: dict, config: dict) -> tuple[np.ndarr
     ids: (B, T) integers in [0, V); params from :func:`init_model`; config -> (logits: (B, T, V),
     cache). logits[b, t] scores the token that follows ids[b, :t + 1] and depends on nothing
     later: the blocks run with ``causal=True``. The embedding is scaled by sqrt(D)
-    (``embed(..., scale=True)``) before the positional encoding is added.
+    (``embed(..., scale=True)``) before the positional encoding is added. The logits are in the
+    parameters' dtype (float32 parameters: float32 all the way).
     cache: a dict holding what :func:`model_backward` needs, for instance the embedding's cache,
     the list of block caches, the final norm's cache (pre-norm), h (B, T, D) the input of the
     output projection, W (D, V), and the config. Raises ValueError for a config make_config
@@ -132,12 +149,12 @@ def model_backward(dlogits: np.ndarray, cache: dict) -> dict:
     """Gradients of every parameter, given dlogits = dL/dlogits: (B, T, V) and the forward's cache.
 
     -> grads, a tree laid out exactly like the parameters (same keys, a list of block dicts in the
-    blocks' order), each gradient shaped like its parameter. Walk the forward pass backwards:
-    logits = h W + b (dW = sum over batch and time of h^T dlogits, dh = dlogits W^T), the final
-    layer norm (pre-norm), the stack (:func:`stack_backward` with the config's pre_norm), the
-    positional encoding (nothing to learn: dx passes unchanged), the embedding (phase 3's
-    ``embed_backward``). Tied weights: W = embed^T, so the table's gradient is embed_backward's
-    *plus* dW^T. Raises ValueError when dlogits's shape is not the logits' shape.
+    blocks' order), each gradient shaped like its parameter and in its dtype. Walk the forward
+    pass backwards: the output projection logits = h W + b, the final layer norm (pre-norm), the
+    stack (:func:`stack_backward` with the config's pre_norm), the positional encoding (nothing to
+    learn), the embedding (phase 3's ``embed_backward``). Tied weights: the table's gradient counts
+    both of its uses (the reading guide derives it). Raises ValueError when dlogits's shape is not
+    the logits' shape.
     """
     dlogits = as_float_array(dlogits, "dlogits")
     # YOUR CODE HERE
@@ -151,12 +168,12 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | No
     """Mean cross-entropy of the targets under softmax(logits), and its gradient.
 
     logits: (B, T, V); targets: (B, T) integers in [0, V); mask: (B, T) bool or None (every
-    position counts) -> (loss: float, dlogits: (B, T, V)). With n the number of positions where
-    mask is True: loss = -(1/n) sum over those positions of log softmax(logits[b, t])[targets[b, t]],
-    and dlogits = (softmax(logits) - onehot(targets)) / n at those positions, 0 elsewhere.
-    Compute log-softmax stably. Raises ValueError for logits that are not of rank 3, targets that
-    are not integers in [0, V) of shape (B, T), a mask that is not a bool array of shape (B, T),
-    and a mask that selects no position.
+    position counts) -> (loss: float, dlogits: (B, T, V) in the logits' dtype). With n the number
+    of positions where mask is True: loss = -(1/n) sum over those positions of
+    log softmax(logits[b, t])[targets[b, t]], and dlogits = dloss/dlogits (the reading guide
+    derives it), 0 at the positions the mask leaves out. Compute log-softmax stably. Raises
+    ValueError for logits that are not of rank 3, targets that are not integers in [0, V) of shape
+    (B, T), a mask that is not a bool array of shape (B, T), and a mask that selects no position.
     """
     logits = as_float_array(logits, "logits")
     # YOUR CODE HERE

@@ -37,7 +37,7 @@ from typing import Any
 from grader.engine import isolation as isolation_modes, protocol
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-WORKER_FILES = ("worker.py", "protocol.py", "callbacks.py")
+WORKER_FILES = ("worker.py", "protocol.py", "callbacks.py", "allocator.py")
 SANDBOX_TARGET = isolation_modes.SANDBOX_TARGET
 
 

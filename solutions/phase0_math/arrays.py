@@ -17,12 +17,15 @@ def shape_str(shape: tuple) -> str:
 def as_float_array(x, name: str = "x", ndim: int | None = None) -> np.ndarray:
     """``x`` as a float64 array; integers and bools are converted exactly, anything else refused.
 
+    A float32 array stays float32 (single precision is asked for by handing it in: Extension A's
+    opt-in float32 training); every other input, lists and Python numbers included, becomes float64.
     Raises ValueError for complex, string or object input, and when ``ndim`` is given and differs.
     """
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name}: expected real numbers, got an array of dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-d array, got shape {shape_str(arr.shape)}")
     return arr

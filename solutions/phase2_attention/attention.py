@@ -102,7 +102,7 @@ def attention(q, k, v, mask=None) -> tuple[np.ndarray, dict]:
     """
     q, k, v = check_qkv(q, k, v)
     ### BEGIN SOLUTION
-    scale = 1.0 / np.sqrt(q.shape[-1])
+    scale = float(1.0 / np.sqrt(q.shape[-1]))  # a Python float: a numpy float64 scalar would upcast float32
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., Tq, Tk)
     scores = apply_mask(scores, mask)
     dead = np.all(np.isneginf(scores), axis=-1, keepdims=True)  # (..., Tq, 1): fully masked rows

@@ -1,17 +1,13 @@
 """Exercise A.5: Adam (Kingma and Ba 2015, Algorithm 1) and gradient clipping, by hand.
 
-For every parameter p with gradient g, at step t = 1, 2, ...:
-
-    m = beta1 m + (1 - beta1) g            first moment: a running mean of the gradient
-    v = beta2 v + (1 - beta2) g^2          second moment: a running mean of its square
-    m_hat = m / (1 - beta1^t)              bias correction: m and v start at 0, so early on
-    v_hat = v / (1 - beta2^t)              they underestimate; dividing undoes exactly that
-    p = p - lr m_hat / (sqrt(v_hat) + eps)
-
-On the first step m_hat = g and v_hat = g^2, so every parameter moves by about lr, whatever the
-size of its gradient: Adam's step size is set by lr, not by the scale of the loss. The functions
-are pure: they return new parameters and a new state and modify nothing they were given.
-Parameters, gradients and moments are trees (trees.py): use ``tree_map``.
+Adam keeps, for every parameter, two running means of its gradient (the first moment m and the
+second moment v, both starting at 0) and a step counter t, and corrects both means for their start
+at 0. The update itself is in the reading guide (README, "Adam, by hand") and in the paper; the
+test to run first: on the first step every parameter moves by about lr, whatever the size of its
+gradient. The functions are pure: they return new parameters and a new state and modify nothing
+they were given. Parameters, gradients and moments are trees (trees.py): use ``tree_map``. Every
+array keeps the parameters' dtype: float32 parameters (the opt-in single precision) give float32
+moments and float32 new parameters, with no silent float64 in between.
 """
 
 from __future__ import annotations
@@ -23,7 +19,8 @@ from tiny_transformer.trees import leaves, tree_map, zeros_like
 
 def init_adam(params) -> dict:
     """The optimiser state before the first step: {"m": zeros like params, "v": zeros like params,
-    "t": 0}; m and v are trees shaped like params."""
+    "t": 0}; m and v are trees shaped like params, each leaf in its parameter's dtype
+    (``trees.zeros_like``)."""
     ### BEGIN SOLUTION
     return {"m": zeros_like(params), "v": zeros_like(params), "t": 0}
     ### END SOLUTION
@@ -32,8 +29,9 @@ def init_adam(params) -> dict:
 def adam_step(
     params, grads, state: dict, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
 ) -> tuple[object, dict]:
-    """One Adam update: (params, grads, state) -> (new_params, new_state), following the module
-    docstring with t = state["t"] + 1. new_state = {"m": ..., "v": ..., "t": t}. Nothing given is
+    """One Adam update (Algorithm 1 of the paper, with bias correction, at step t = state["t"] + 1):
+    (params, grads, state) -> (new_params, new_state), new_state = {"m": ..., "v": ..., "t": t}.
+    new_params and the new moments are trees like params, in the params' dtype. Nothing given is
     modified. Raises ValueError for lr <= 0 or betas outside [0, 1).
     """
     ### BEGIN SOLUTION

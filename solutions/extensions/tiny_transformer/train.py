@@ -27,7 +27,9 @@ from tqdm import tqdm
 
 from phase0_math.arrays import shape_str
 from tiny_transformer.adam import adam_step, clip_by_global_norm, global_norm, init_adam
-from tiny_transformer.model import check_config, check_ids, init_model, make_config, model_forward, next_token_loss
+from tiny_transformer.model import (
+    check_config, check_dtype, check_ids, init_model, make_config, model_forward, next_token_loss,
+)
 from tiny_transformer.tasks import copy_accuracy, held_out_cross_entropy, load_corpus, make_batch
 from tiny_transformer.trees import flatten, unflatten
 
@@ -94,6 +96,7 @@ def train_step(
 def train(
     config: dict, task: dict, steps: int, seed: int, batch_size: int = 32, lr: float = 3e-3, warmup: int = 0,
     max_norm: float | None = 1.0, params: dict | None = None, state: dict | None = None, progress: bool = False,
+    dtype="float64",
 ) -> tuple[dict, dict, dict]:
     """Train the model on a task for ``steps`` steps -> (params, state, history).
 
@@ -104,17 +107,19 @@ def train(
     batch i comes from ``make_batch(task, batch_size, config["context"], int(rng.integers(2**31)))``. Step i uses
     the rate ``learning_rate(i, steps, lr, warmup)``. history = {"loss": (steps,), "grad_norm":
     (steps,), "lr": (steps,)}, each step's values as train_step returns them. progress=True draws
-    a tqdm progress bar on stderr. The same arguments give the same parameters.
-    Raises ValueError for steps < 0.
+    a tqdm progress bar on stderr. dtype ("float64" or "float32") goes to ``init_model``: with
+    ``params`` given, their own dtype is kept. The same arguments give the same parameters.
+    Raises ValueError for steps < 0 and for a dtype init_model refuses.
     """
     config = check_config(config)
+    dtype = check_dtype(dtype)
     ### BEGIN SOLUTION
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps: expected an integer >= 0, got {steps!r}")
     rng = np.random.default_rng(seed)
     init_seed = int(rng.integers(2**31))
     if params is None:
-        params = init_model(config, init_seed)
+        params = init_model(config, init_seed, dtype)
     if state is None:
         state = init_adam(params)
     history = {"loss": np.zeros(steps), "grad_norm": np.zeros(steps), "lr": np.zeros(steps)}
@@ -296,8 +301,10 @@ def bigram_probs_table(train_ids: np.ndarray, vocab_size: int, k: float = BIGRAM
     return bigram.bigram_probs(bigram.bigram_counts(train_ids, vocab_size), k)
 
 
-def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: bool = False) -> dict:
-    """Given: train on one corpus and compare held-out cross-entropies (nats per character).
+def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: bool = False,
+               dtype: str = "float64") -> dict:
+    """Given: train on one corpus (in float64 or float32) and compare held-out cross-entropies
+    (nats per character; the Transformer's is computed in the dtype it was trained in).
 
     -> {"params", "config", "history", "corpus", "bigram", "trigram" (the counting extension's
     add-0.1 character trigram, scoring positions 2 .. N-1), "transformer", "difference" (mean of
@@ -317,7 +324,7 @@ def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: boo
     started, cpu_started = time.perf_counter(), time.process_time()
     steps = run["steps"] if steps is None else steps
     params, _, history = train(config, {"kind": "corpus", "ids": data["train"]}, steps, seed, run["batch_size"],
-                               run["lr"], run["warmup"], progress=progress)
+                               run["lr"], run["warmup"], progress=progress, dtype=dtype)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     entropy = None
     if data["order"] == 1:
@@ -337,50 +344,6 @@ def corpus_run(name: str, seed: int = 0, steps: int | None = None, progress: boo
             "steps_per_second": len(history["loss"]) / seconds, "n_params": tree_size(params)}
 
 
-def benchmark(corpora: tuple[str, ...] = ("synthetic", "markov2"), in_process: bool = False) -> dict:
-    """Given: the numbers ``make bench`` reports for this extension (a minute or two on one core).
-
-    -> {"copy_steps_per_second", "copy_steps_per_cpu_second", "copy_steps_to_100",
-        "copy_seconds_to_100", "copy_accuracy", and per corpus "<name>_bigram", "<name>_trigram",
-        "<name>_transformer", "<name>_entropy_rate" (held-out nats per symbol; the entropy rate is
-        None for pydoc), "<name>_difference", "<name>_difference_se", "<name>_steps_per_second",
-        "<name>_steps_per_cpu_second"}.
-
-    Runs in a fresh interpreter with a one-thread BLAS unless ``in_process``: a caller that
-    imported numpy first would otherwise measure a multi-threaded BLAS fighting over tiny matrices.
-    """
-    if not in_process:
-        import os
-        import subprocess
-
-        import phase0_math
-        import tiny_transformer
-
-        roots = {str(Path(m.__file__).resolve().parent.parent) for m in (phase0_math, tiny_transformer)}
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONPATH": os.pathsep.join([*sorted(roots), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        code = ("import json, sys; from tiny_transformer.train import benchmark; "
-                f"print(json.dumps(benchmark({tuple(corpora)!r}, in_process=True)))")
-        # -P: the current directory (perhaps the repository root, with its stubs) stays off the path
-        done = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"the benchmark's interpreter failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    copy = copy_run(seed=0)
-    out = {"copy_steps_per_second": copy["steps_per_second"], "copy_steps_per_cpu_second": copy["steps_per_cpu_second"],
-           "copy_steps_to_100": copy["steps_to_100"], "copy_seconds_to_100": copy["seconds_to_100"],
-           "copy_accuracy": copy["accuracy"]}
-    for name in corpora:
-        run = corpus_run(name, seed=0)
-        steps = len(run["history"]["loss"])
-        out.update({f"{name}_bigram": run["bigram"], f"{name}_trigram": run["trigram"],
-                    f"{name}_transformer": run["transformer"],
-                    f"{name}_entropy_rate": run["entropy_rate"], f"{name}_difference": run["difference"],
-                    f"{name}_difference_se": run["difference_se"], f"{name}_steps_per_second": run["steps_per_second"],
-                    f"{name}_steps_per_cpu_second": steps / max(run["cpu_seconds"], 1e-9)})
-    return out
-
-
 def _decode(ids, vocab) -> str:
     return "".join(vocab[int(i)] if int(i) else "?" for i in ids)
 
@@ -390,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task", choices=("copy", "synthetic", "markov2", "pydoc", "all"), default="copy")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="override the experiment's number of steps")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="train the corpus runs in double (default) or single precision")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where checkpoints and plots go")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
@@ -411,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"greedy continuation of {prompt.tolist()}: "
                   f"{sample(run['params'], run['config'], prompt, COPY['n_tokens'], 0, temperature=0.0).tolist()}")
         else:
-            run = corpus_run(name, args.seed, args.steps, progress=True)
+            run = corpus_run(name, args.seed, args.steps, progress=True, dtype=args.dtype)
             h = run["entropy_rate"]
             steps = len(run["history"]["loss"])
             rows.append((name, run, steps))

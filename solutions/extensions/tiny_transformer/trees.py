@@ -86,8 +86,10 @@ def _lists(node):
 
 
 def zeros_like(tree: Any) -> Any:
-    """A tree of the same structure with float64 zeros at every leaf."""
-    return tree_map(lambda a: np.zeros(np.shape(a)), tree)
+    """A tree of the same structure with zeros at every leaf, in the leaf's own float dtype
+    (float32 stays float32; anything else gets float64 zeros)."""
+    return tree_map(lambda a: np.zeros(np.shape(a), dtype=np.float32 if np.asarray(a).dtype == np.float32
+                                       else np.float64), tree)
 
 
 def tree_size(tree: Any) -> int:

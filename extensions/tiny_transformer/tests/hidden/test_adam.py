@@ -188,6 +188,38 @@ def _clip_case(rng):
     return case(grads, max_norm, note=f"global norm {norm:.4g}, leaves {', '.join(notes)}")
 
 
+def _single(tree):
+    """The tree with every float array in float32 (the opt-in single-precision training)."""
+    if isinstance(tree, dict):
+        return {k: _single(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_single(v) for v in tree]
+    return tree.astype(np.float32) if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else tree
+
+
+def _float32_tree_case(rng):
+    drawn = _tree_case(rng)
+    return case(*_single(list(drawn.args)), note=drawn.note + ", float32")
+
+
+def _float32_adam_case(rng):
+    drawn = _adam_case(rng)
+    return case(*_single(list(drawn.args)), note=drawn.note + ", float32", **drawn.kwargs)
+
+
+def _dtypes(tree):
+    if isinstance(tree, dict):
+        return sorted({name for v in tree.values() for name in _dtypes(v)})
+    if isinstance(tree, (list, tuple)):
+        return sorted({name for v in tree for name in _dtypes(v)})
+    return [str(tree.dtype)] if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else []
+
+
+def _with_dtypes(out):
+    """The output and the dtypes of its arrays: float32 in, float32 out (no silent float64)."""
+    return {"value": out, "dtypes": _dtypes(out)}
+
+
 def _leaves_of(tree):
     if isinstance(tree, dict):
         return [leaf for key in sorted(tree) for leaf in _leaves_of(tree[key])]
@@ -213,6 +245,10 @@ CONTRACTS = [
                     case(_P, _P, _STATE, 0.1, beta1=-0.1, note="beta1 < 0"),
                     case(_P, _P, _STATE, 0.1, beta2=1.0, note="beta2 = 1"),
                     case(_P, _P, _STATE, 0.1, beta2=-0.5, note="beta2 < 0")]),
+    Contract("tiny_transformer.adam", "init_adam", _seeded(_float32_tree_case), project=_with_dtypes, exercise="adam",
+             examples=2, name="test_contract_init_adam_float32"),
+    Contract("tiny_transformer.adam", "adam_step", _seeded(_float32_adam_case), project=_with_dtypes, exercise="adam",
+             examples=4, rtol=1e-4, atol=1e-5, name="test_contract_adam_step_float32"),
     Contract("tiny_transformer.adam", "global_norm", _seeded(_tree_case), exercise="adam", examples=4),
     Contract("tiny_transformer.adam", "clip_by_global_norm", _seeded(_clip_case), exercise="adam", examples=7,
              fixed=[case(_P, 0.0, note="max_norm = 0"), case(_P, -1.0, note="max_norm < 0")]),

@@ -283,7 +283,19 @@ def _mask(rng, shape):
 
 
 def _init_case(rng):
-    return case(_config(rng, max_layers=3), int(rng.integers(2**31)))
+    dtype = _pick(rng, [None, "float64", "float32", "float32"])  # None: the default, float64
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    return case(_config(rng, max_layers=3), int(rng.integers(2**31)), note=f"dtype {kwargs.get('dtype', 'default')}",
+                **kwargs)
+
+
+def _dtypes(tree):
+    """The dtype names of a tree's float leaves, sorted and without repeats."""
+    if isinstance(tree, dict):
+        return sorted({name for v in tree.values() for name in _dtypes(v)})
+    if isinstance(tree, (list, tuple)):
+        return sorted({name for v in tree for name in _dtypes(v)})
+    return [str(tree.dtype)] if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else []
 
 
 def _init_layout(params):
@@ -293,6 +305,7 @@ def _init_layout(params):
     flat = _flat(params)
     out = {k: flat[k] for k in ("w_out", "b_out", "ln_f_gamma", "ln_f_beta") if k in flat}
     out["layout"] = [[path, *map(int, np.shape(flat[path]))] for path in sorted(flat)]
+    out["dtypes"] = _dtypes(params)  # every leaf in the dtype asked for
     return out
 
 
@@ -365,8 +378,10 @@ def _fixed_backward_refusals():
 
 CONTRACTS = [
     Contract("tiny_transformer.model", "init_model", _seeded(_init_case), project=_init_layout,
-             exercise="model_forward", examples=5, fixed=[case({"vocab_size": 4, "d_model": 4}, 0, note="a config "
-                                                               "without most keys")]),
+             exercise="model_forward", examples=6, fixed=[case({"vocab_size": 4, "d_model": 4}, 0, note="a config "
+                                                               "without most keys"),
+                                                          case(_fixed_model()[0], 0, dtype="float16",
+                                                               note="dtype float16 (only float64 and float32)")]),
     Contract("tiny_transformer.model", "model_forward", _seeded(_forward_case), project=lambda out: out[0],
              exercise="model_forward", points=2, examples=6, fixed=_fixed_forward_refusals()),
     Contract("tiny_transformer.model", "next_token_loss", _seeded(_loss_case), project=_floor_tree,

@@ -373,12 +373,37 @@ def _not_started(outcomes):
 
 def _fresh_train_case(rng):
     config, _ = _model(rng)
+    dtype = _pick(rng, [None, "float64", "float32"])  # None: the default, float64
+    kwargs = {} if dtype is None else {"dtype": dtype}
     return case(config, _task(rng, config), int(rng.integers(1, 3)), int(rng.integers(2**31)),
-                batch_size=int(rng.integers(1, 3)), lr=0.01, warmup=int(rng.integers(0, 2)))
+                batch_size=int(rng.integers(1, 3)), lr=0.01, warmup=int(rng.integers(0, 2)),
+                note=f"dtype {dtype or 'default'}", **kwargs)
 
 
-_FRESH = Contract("tiny_transformer.train", "train", _seeded(_fresh_train_case), examples=2, project=_floor_tree,
-                  name="test_train_from_scratch_starts_from_init_model_with_the_first_seed")
+def _without_bk(tree):
+    """The tree without the key biases bk: their gradient is 0 in exact arithmetic (a shift of every
+    score in a row leaves the softmax unchanged), so what Adam does with it is round-off. In
+    float64 that round-off is far below eps and bk stays put; in float32 it is near eps, and two
+    correct programs that round differently move bk differently."""
+    if isinstance(tree, dict):
+        return {k: _without_bk(v) for k, v in tree.items() if k != "bk"}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_without_bk(v) for v in tree)
+    return tree
+
+
+def _trained(out):
+    """train's output on the gradient scale without the key biases (see _without_bk; the other
+    train contract judges them, in float64). Not the dtypes after training: they depend on the
+    learner's phases 2 and 3 too (a right phase 2 may compute in float64), which this package does
+    not grade; init_model, init_adam and adam_step are graded on keeping float32."""
+    if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[1], dict)):
+        return _floor_tree(out)
+    return {"out": _floor_tree(_without_bk(out))}
+
+
+_FRESH = Contract("tiny_transformer.train", "train", _seeded(_fresh_train_case), examples=3, project=_trained,
+                  rtol=1e-4, atol=1e-5, name="test_train_from_scratch_starts_from_init_model_with_the_first_seed")
 
 
 @pytest.mark.exercise("training")
@@ -387,7 +412,8 @@ def test_train_from_scratch_starts_from_init_model_with_the_first_seed(tr, ref, 
     # same steps as the reference continuing from those parameters
     cases = _drawn(_FRESH, request)
     seeds = [int(np.random.default_rng(c.args[3]).integers(2**31)) for c in cases]
-    inits = tr.init_model.outcomes([((c.args[0], s), {}) for c, s in zip(cases, seeds)])
+    inits = tr.init_model.outcomes([((c.args[0], s), {k: v for k, v in c.kwargs.items() if k == "dtype"})
+                                    for c, s in zip(cases, seeds)])
     _not_started(inits)
     got = tr.train.outcomes([(c.args, c.kwargs) for c in cases])
     expected = [reference_outcome(ref.train, case(*c.args, params=init["value"], **c.kwargs)) if init["ok"]
