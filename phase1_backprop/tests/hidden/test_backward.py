@@ -196,6 +196,7 @@ CONTRACTS = [
                  case(np.ones((2, 5)), (np.ones((2, 3)), np.ones((3, 4))), note="dout (2, 5) for out (2, 4)"),
                  case(np.ones(8), (np.ones((2, 3)), np.ones((3, 4))), note="dout 1-d for out (2, 4)"),
                  case(np.ones(4), (np.ones((2, 3)), np.ones((3, 4))), note="dout (4,) would broadcast"),
+                 case(np.ones((2, 1, 4)), (np.ones((1, 3)), np.ones((3, 4))), note="dout (2, 1, 4) for out (1, 4)"),
              ]),
     *[Contract("phase1_backprop.backward", f"{name}_backward", _cases(_activation_backward_case(name)),
                exercise="backward", examples=8, fixed=_activation_fixed(name),

@@ -397,6 +397,7 @@ CONTRACTS = [
              fixed=[case(_X6, _X6, _P6, 4, note="4 heads do not divide 6"),
                     case(_X8[0], _X8[0], _P8, 2, note="2-d inputs"),
                     case(_X8, np.ones((1, 3, 8)), _P8, 2, note="different batch sizes"),
+                    case(_X8[:1], np.ones((2, 3, 8)), _P8, 2, note="different batch sizes, x_q the smaller"),
                     case(_X8, np.ones((2, 3, 6)), _P8, 2, note="different widths"),
                     case(_X8, _X8, {**_P8, "wv": np.ones((8, 6))}, 2, note="wv of shape (8, 6)"),
                     case(_X8, _X8, {**_P8, "bo": np.ones(6)}, 2, note="bo of shape (6,)"),

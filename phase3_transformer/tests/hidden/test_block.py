@@ -406,7 +406,8 @@ CONTRACTS = [
     Contract("phase3_transformer.transformer_block", "init_block", _seeded(_init_case), examples=3,
              exercise="init_block", project=_block_summary,
              fixed=[case(6, 4, 8, 0, note="4 heads do not divide 6"), case(0, 1, 4, 0, note="d_model 0"),
-                    case(8, 2, 0, 0, note="d_ff 0"), case(8, 0, 4, 0, note="no heads")]),
+                    case(8, 2, 0, 0, note="d_ff 0"), case(8, 0, 4, 0, note="no heads"),
+                    case(8, 2, 16.0, 0, note="d_ff 16.0, a float"), case(True, 1, 4, 0, note="d_model True")]),
     Contract("phase3_transformer.transformer_block", "init_stack", _seeded(_stack_init_case), examples=2,
              exercise="init_block", project=_stack_summary,
              fixed=[case(0, 8, 2, 4, 0, note="no layers"), case(2.0, 8, 2, 4, 0, note="a number of layers "
