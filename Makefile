@@ -99,8 +99,9 @@ release: $(DEPS) ## (instructors) the nbgrader course (COURSE=build/course) and 
 autograde: $(DEPS) ## (instructors) nbgrader: autograde COURSE's submitted/, export grades.csv, write feedback/
 	@$(PY) -m grader notebooks autograde --course "$(COURSE)"
 
-lab: $(DEPS) ## JupyterLab on the course (DIR=build/course for nbgrader's formgrader)
+lab: $(DEPS) ## JupyterLab on the course, without nbgrader's instructor tools (DIR=build/course: with formgrader)
 	@cd "$(or $(DIR),.)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" FPAI_ROOT="$(CURDIR)" \
+		$(if $(DIR),,JUPYTER_CONFIG_PATH="$(CURDIR)/grader/learner/jupyter_config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}") \
 		PYTHONPATH="$(CURDIR):$(CURDIR)/extensions$${PYTHONPATH:+:$$PYTHONPATH}" \
 		"$(CURDIR)/$(VENV)/bin/jupyter" lab $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 

@@ -62,6 +62,14 @@ def _nbgrader(meta: dict[str, Any], cell_type: str, source: str, where: str) -> 
     return meta
 
 
+def language_info() -> dict:
+    """The kernel's own language_info: JupyterLab writes it when the kernel starts, and a notebook
+    that already holds the same value does not show as modified the moment it is opened."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return copy.deepcopy(IPythonKernel.language_info)
+
+
 def build(text_nb: Any, where: str = "<workbook>") -> Any:
     """The nbgrader source notebook of a workbook as jupytext reads it: stable cell ids, nbgrader's
     metadata checked, the notebook metadata reduced to the kernel."""
@@ -69,7 +77,7 @@ def build(text_nb: Any, where: str = "<workbook>") -> Any:
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": dict(text_nb.metadata.get("kernelspec") or KERNELSPEC),
-                   "language_info": {"name": "python"}}
+                   "language_info": language_info()}
     seen: set[str] = set()
     free = 0
     for cell in text_nb.cells:
@@ -179,7 +187,9 @@ def planned(made: dict[Phase, Any] | None = None) -> dict[Path, str]:
         files[source_path(phase)] = dumps(source_notebook(phase))
     made = made if made is not None and set(made) == set(phases) else student_versions(phases)
     for phase, nb in made.items():
-        files[student_path(phase)] = dumps(normalised(nb))
+        student = normalised(nb)
+        student.metadata["language_info"] = language_info()
+        files[student_path(phase)] = dumps(student)
     return files
 
 

@@ -1,7 +1,7 @@
-"""What a workbook's cells call: run the course's tests on the packages the notebook imports.
+"""What a workbook's cells call: setup, unanswered cells skipped, and the course's tests.
 
-A workbook's setup cell puts the folder that holds its phase package first on ``sys.path``, so
-the notebook imports the modules next to it: a student's working copy, a submission being
+A workbook's one-line setup cell calls :func:`setup`, which puts the folder that holds its phase
+package first on ``sys.path``, so the notebook imports the modules next to it: a student's working copy, a submission being
 autograded by nbgrader, or ``solutions/`` when the source workbook runs against the reference.
 The functions here test exactly those packages, in a fresh Python process each time (edits to a
 module count without restarting the kernel):
@@ -10,6 +10,10 @@ module count without restarting the kernel):
 - :func:`grade_phase` runs the grader's hidden tests (what ``make grade`` runs); only an
   instructor's copy of the course has them.
 
+:func:`answered` and :func:`experiment` let a notebook run top to bottom while some answers or
+modules are not written yet: the cell says what it skipped and execution goes on. Checked
+derivations live in :mod:`grader.learner.derivations`.
+
 Both print a short report on stdout (never stderr: nbgrader gives a test cell that writes to
 stderr no credit) and return the share of ``out_of`` points earned, the value nbgrader reads as
 partial credit when it is the cell's result.
@@ -17,6 +21,7 @@ partial credit when it is the cell's result.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -30,6 +35,104 @@ from pathlib import Path
 from grader.engine.phases import PHASES, REPO, by_name
 
 _SKIP = shutil.ignore_patterns("tests", "__pycache__", ".ipynb_checkpoints", "*.ipynb", "*.pyc")
+
+
+def _course_root(here: Path) -> Path:
+    """The course folder: ``FPAI_ROOT``, or the nearest folder above ``here`` holding the grader."""
+    given = os.environ.get("FPAI_ROOT")
+    if given:
+        return Path(given).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "grader" / "learner" / "workbook.py").is_file():
+            return folder
+    return here.parent
+
+
+def _stop_on_stubs() -> None:
+    """An unanswered cell (nbgrader's ``raise NotImplementedError()``) says so and lets the
+    notebook go on: an IPython input transformer rewrites that line into a message."""
+    try:
+        shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 (IPython's builtin)
+    except NameError:
+        return
+
+    def skip(lines: list[str]) -> list[str]:
+        return [("print('this answer is not written yet: skipped (replace this line by your answer)')\n"
+                 if line.strip() == "raise NotImplementedError()" else line) for line in lines]
+
+    if not any(getattr(t, "__name__", "") == "skip" for t in shell.input_transformers_cleanup):
+        shell.input_transformers_cleanup.append(skip)
+
+
+def setup(here: str | Path | None = None) -> None:
+    """Prepare a workbook's kernel (its setup cell calls this, from the notebook's folder).
+
+    Puts on ``sys.path``, first: the folder holding this notebook's package (a learner's working
+    copy, a submission being autograded, or ``solutions/``), then the course folder and its
+    ``extensions/``. Defines ``np``, ``plt``, ``workbook`` and ``derivations`` in the notebook, sets inline plots
+    and short array printing, and makes unanswered cells skip instead of stopping the notebook.
+    """
+    import __main__
+
+    here = Path(here or Path.cwd()).resolve()
+    root = _course_root(here)
+    folders = [here.parent, *([here.parent.parent] if here.parent.name == "extensions" else []),
+               root, root / "extensions"]
+    relative = {"..", "../..", "../../.."}  # what the setup line added, to find the grader
+    sys.path[:] = [p for p in sys.path if p not in relative and p not in map(str, folders)]
+    sys.path[:0] = [str(f) for f in folders]
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    np.set_printoptions(precision=4, suppress=True)
+    with contextlib.suppress(NameError, AttributeError):
+        get_ipython().run_line_magic("matplotlib", "inline")  # type: ignore[name-defined]  # noqa: F821
+    _stop_on_stubs()
+    from grader.learner import derivations
+
+    names = vars(__main__)
+    names.update(np=np, plt=plt, workbook=sys.modules[__name__], derivations=derivations)
+    phase = next((p.name for p in PHASES if p.name == here.name), here.name)
+    print(f"setup done: {phase} imported from {here}")
+
+
+def answered(name: str, names: str, where: dict | None = None) -> bool:
+    """True when every variable in ``names`` (space-separated) is set in the notebook; otherwise
+    prints which are missing and returns False (under nbgrader's autograde: AssertionError)."""
+    if where is None:
+        where = sys._getframe(1).f_globals
+    missing = [n for n in names.split() if where.get(n, None) in (None, Ellipsis)]
+    if not missing:
+        return True
+    line = f"{name}: not answered yet ({', '.join(missing)} not set): skipped"
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        raise AssertionError(line)
+    print(line)
+    return False
+
+
+class experiment(contextlib.AbstractContextManager):  # noqa: N801 (used as `with workbook.experiment(...)`)
+    """``with workbook.experiment("4. a learning-rate sweep"):`` runs the block; a module or an
+    answer not written yet (NotImplementedError, or a name not defined) skips the rest of the
+    block with one line saying why, and the notebook goes on."""
+
+    def __init__(self, title: str):
+        self.title = title
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None or not issubclass(kind, (NotImplementedError, NameError)):
+            return False
+        import matplotlib.pyplot as plt
+
+        plt.close("all")  # a half-drawn figure of the skipped block is not shown
+        if issubclass(kind, NotImplementedError):
+            print(f"{self.title}: skipped, something it uses is not written yet ({error or 'NotImplementedError'})")
+            return True
+        if issubclass(kind, NameError):
+            print(f"{self.title}: skipped, it needs something an earlier cell sets ({error})")
+            return True
+        return False
 
 
 def package_dir(name: str) -> Path | None:

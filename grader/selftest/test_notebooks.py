@@ -122,7 +122,7 @@ def test_committed_workbooks_are_in_sync_with_their_sources(built):
     # the release ran nbgrader's generate_assignment on the current sources: reuse its output
     made = {p: nbformat.read(built["course"] / "release" / p.name / "workbook.ipynb", as_version=4)
             for p in WORKBOOK_PHASES}
-    problems = notebooks.check(made)
+    problems = notebooks.stale(made)
     assert not problems, "workbooks drifted (run make notebooks):\n" + "\n".join(problems)
 
 
@@ -421,11 +421,182 @@ def test_workbook_runs_top_to_bottom_against_the_reference(phase):
         if cell.cell_type == "code" and meta.get("grade"):
             streams = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
             assert not streams, f"{meta['grade_id']} writes to stderr: nbgrader would give it 0"
+    derived = _printed(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "derive-check"))
+    verdicts = [line for line in derived.splitlines() if line.strip()]
+    assert verdicts and all(": right:" in line for line in verdicts), derived
     last = nb.cells[-1]
     result = [o for o in last.outputs if o.output_type == "execute_result"]
     assert result and float(result[0]["data"]["text/plain"]) == last.metadata["nbgrader"]["points"]
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "a workbook shows at least one plot"
+
+
+def _printed(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+# -- checked derivations, and the student's notebook run top to bottom -----------------------------
+
+# Per workbook, wrong answers a learner could write (code run after the reference answers) and the
+# verdict expected of each: the name of the answer, then a piece of the one-line diagnosis.
+WRONG_ANSWERS = {
+    "phase0_math": [
+        ('dL_dw = "2*(w*x + b - y)"', "dL_dw", "off by a factor of x"),
+        ('lr_threshold = "2/(x**2 + 1)"', "lr_threshold", "off by a constant factor"),
+        ("softmax_vjp = lambda z, dout: np.exp(z) / np.exp(z).sum(-1, keepdims=True) * dout", "softmax_vjp", "wrong: dz"),
+        ("matmul_vjp = lambda a, b, dout: (dout @ b.T, dout.T @ a)", "matmul_vjp", "has shape (2, 4), expected (4, 2)"),
+    ],
+    "phase1_backprop": [
+        ('dsigmoid = "sigma(z)**2 - sigma(z)"', "dsigmoid", "the sign is flipped"),
+        ('dz_crossentropy = "(sigma(z) - y)*sigma(z)*(1 - sigma(z))"', "dz_crossentropy", "wrong"),
+        ("linear_vjp = lambda x, w, b, dout: (dout @ w.T, x.T @ dout, dout.sum(axis=1))", "linear_vjp",
+         "db has shape (5,), expected (4,)"),
+    ],
+    "phase2_attention": [
+        ('da1_ds2 = "exp(s1)*exp(s2)/(exp(s1) + exp(s2))**2"', "da1_ds2", "the sign is flipped"),
+        ("_right = attention_vjp\nattention_vjp = lambda q, k, v, dout: (_right(q, k, v, dout)[0] * np.sqrt(3),"
+         " *_right(q, k, v, dout)[1:])", "attention_vjp", "wrong: dq off by a constant factor"),
+    ],
+    "phase3_transformer": [
+        ('dpe_dpos = "cos(pos/10000**(2*i/D))"', "dpe_dpos", "wrong"),
+        ("layer_norm_vjp = lambda x, gamma, dout: (dout * gamma / x.std(axis=-1, keepdims=True),"
+         " np.sum(dout * (x - x.mean(-1, keepdims=True)) / x.std(-1, keepdims=True), axis=0))",
+         "layer_norm_vjp", "wrong: dx"),
+    ],
+    "language_models": [
+        ('dL_dp = "-c1/p - c2/(1 - p)"', "dL_dp", "wrong"),
+        ("_right = bigram_vjp\nbigram_vjp = lambda W, C: _right(W, C) * C.sum()", "bigram_vjp", "off by a constant factor"),
+    ],
+    "tiny_transformer": [
+        ('dlse_dz1 = "exp(z1)"', "dlse_dz1", "wrong"),
+        ("_right = ce_vjp\nce_vjp = lambda logits, targets: _right(logits, targets) * len(targets)", "ce_vjp",
+         "off by a constant factor (yours is 4 times"),
+    ],
+    "distillation": [
+        ('dsoft_ds = "T**2*(sigma(s/T) - sigma(t/T))"', "dsoft_ds", "off by a factor of 1/T"),
+        ("_right = soft_vjp\nsoft_vjp = lambda s, t, T: -_right(s, t, T)", "soft_vjp", "the sign is flipped"),
+    ],
+    "control": [
+        ('dL_drw = "sigma(rl - rw)"', "dL_drw", "the sign is flipped"),
+        ("policy_gradient = lambda theta, r: np.exp(theta) / np.exp(theta).sum() * r", "policy_gradient", "wrong"),
+    ],
+}
+
+
+def _derivation_cells(phase) -> tuple[str, str]:
+    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"])
+             for c in json.loads(notebooks.source_path(phase).read_text())["cells"]}
+    return cells["derive"], cells["derive-check"]
+
+
+def _verdicts(code: str, check: str) -> dict[str, str]:
+    import contextlib
+    import io
+
+    import numpy as np
+
+    from grader.learner import derivations, workbook
+
+    names = {"np": np, "derivations": derivations, "workbook": workbook}
+    exec(code, names)  # noqa: S102 (the course's own notebook cells)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(check, names)  # noqa: S102
+    return dict(line.split(": ", 1) for line in printed.getvalue().splitlines() if ": " in line)
+
+
+def test_every_workbook_has_checked_derivations_with_wrong_answers_to_try():
+    assert sorted(WRONG_ANSWERS) == sorted(p.name for p in WORKBOOK_PHASES)
+    for phase in WORKBOOK_PHASES:
+        code, check = _derivation_cells(phase)
+        assert "derivations.symbolic(" in check or "derivations.threshold(" in check, phase.name
+        assert "derivations.gradient(" in check, phase.name
+
+
+@pytest.mark.parametrize("phase", WORKBOOK_PHASES, ids=[p.name for p in WORKBOOK_PHASES])
+def test_derivation_checks_give_the_right_verdict_on_right_and_wrong_answers(phase):
+    code, check = _derivation_cells(phase)
+    right = _verdicts(code, check)
+    assert right and all(v.startswith("right") for v in right.values()), right
+    for wrong, name, diagnosis in WRONG_ANSWERS[phase.name]:
+        verdicts = _verdicts(code + "\n" + wrong, check)
+        assert verdicts[name].startswith("wrong") and diagnosis in verdicts[name], (wrong, verdicts[name])
+        assert all(v.startswith("right") for k, v in verdicts.items() if k != name), verdicts
+    unanswered = _verdicts(code.split("### BEGIN SOLUTION")[0], check)
+    assert unanswered and all(v == "not answered yet: skipped" for v in unanswered.values()), unanswered
+
+
+def test_no_reference_answer_is_readable_in_a_student_workbook():
+    for phase in WORKBOOK_PHASES:
+        student = notebooks.student_path(phase).read_text()
+        code, _ = _derivation_cells(phase)
+        answer = code.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        for line in answer.splitlines():
+            if len(line.strip()) >= 12 and not line.strip().startswith(("def ", "return")):
+                assert json.dumps(line.strip())[1:-1] not in student, (phase.name, line)
+
+
+def test_the_setup_cell_is_one_line_of_code():
+    for phase in WORKBOOK_PHASES:
+        nb = json.loads(notebooks.student_path(phase).read_text())
+        setup = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "setup")
+        code = [line for line in "".join(setup["source"]).splitlines() if line.strip() and not line.startswith("#")]
+        assert len(code) == 1 and "setup()" in code[0], code
+
+
+@pytest.mark.parametrize("phase", WORKBOOK_PHASES, ids=[p.name for p in WORKBOOK_PHASES])
+def test_a_student_workbook_runs_top_to_bottom_with_nothing_answered(built, phase):
+    """The released notebook on the released stubs: no cell stops the run; each unanswered one says so."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    folder = built["course"] / "release" / phase.name
+    nb = nbformat.read(folder / "workbook.ipynb", as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "modules"]  # see below
+    saved = {name: os.environ.pop(name, None) for name in ("FPAI_ROOT", "NBGRADER_EXECUTION")}
+    os.environ["FPAI_ROOT"] = str(REPO)  # as make lab and the release set it
+    try:
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        text = _printed(cell)
+        if meta.get("solution"):
+            assert "not written yet: skipped" in text, (meta["grade_id"], text)
+        elif meta.get("grade_id", "").endswith("-check"):
+            assert "not answered yet" in text and meta["grade_id"].removesuffix("-check") in text or \
+                meta["grade_id"] == "derive-check", (meta["grade_id"], text)
+        elif cell.cell_type == "code" and "workbook.experiment(" in cell.source:
+            assert "skipped" in text, (cell.source[:80], text)
+    derived = _printed(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "derive-check"))
+    assert derived.count("not answered yet: skipped") >= 2, derived
+    # the modules cell on stubs: test_the_modules_cell_runs_the_public_tests... runs it on the reference
+
+
+def test_workbooks_carry_the_kernels_language_info_so_opening_one_modifies_nothing():
+    """JupyterLab writes the kernel's language_info into a notebook's metadata when the kernel
+    starts (skipped when equal): a notebook without it shows as modified right after opening."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    for phase in WORKBOOK_PHASES:
+        for path in (notebooks.source_path(phase), notebooks.student_path(phase)):
+            nb = json.loads(path.read_text())
+            assert nb["metadata"].get("language_info") == IPythonKernel.language_info, path
+            assert (nb["nbformat"], nb["nbformat_minor"]) == (4, 5), path  # what JupyterLab 4 writes
+
+
+def test_learner_lab_config_hides_the_instructors_nbgrader_extensions():
+    config = REPO / "grader" / "learner" / "jupyter_config"
+    disabled = json.loads((config / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+            "@jupyter/nbgrader:course-list"} <= {k for k, v in disabled.items() if v}
+    assert not any("validate" in k or "assignment-list" in k for k in disabled), "the student's tools stay"
+    server = json.loads((config / "jupyter_server_config.d" / "nbgrader-learner.json").read_text())
+    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
 
 
 def test_the_modules_cell_runs_the_public_tests_on_the_packages_the_notebook_imports(tmp_path):

@@ -23,31 +23,56 @@
 # them); they are small and take a few seconds in all.
 #
 # 18 points: 8 for the derivations, 10 for the modules. Run the setup cell first.
+#
+# Section 0 asks for the results of the guide's derivations as expressions and checks them for
+# you (no points). You can run the whole notebook at any time (Run > Run All Cells): a cell whose
+# answer or module is not written yet says so, and the rest runs on.
 
 # %% nbgrader={"grade_id": "setup", "grade": false, "solution": false, "locked": true, "schema_version": 3}
-# Setup: run this cell first. It finds the course folder and puts the phase packages first on
-# the import path: the folder that holds this workbook's package (your working copy, or a
-# submission when the course is graded), then the course folder itself.
-import os
-import sys
-from pathlib import Path
+# Setup: run this cell first (Shift-Enter). It puts your package first on the import path, defines
+# np, plt, workbook and derivations, and lets cells you have not answered yet say so and go on.
+import os, sys; sys.path += [os.getenv("FPAI_ROOT", ".."), "../..", "../../.."]; from grader.learner.workbook import setup; setup()
 
-HERE = Path.cwd()
-ROOT = Path(os.environ.get("FPAI_ROOT") or next(
-    (p for p in (HERE, *HERE.parents) if (p / "grader" / "learner" / "workbook.py").is_file()), HERE.parent))
-FOLDERS = [HERE.parent, *([HERE.parent.parent] if HERE.parent.name == "extensions" else []),
-           ROOT, ROOT / "extensions"]
-for folder in reversed(FOLDERS):
-    if str(folder) in sys.path:
-        sys.path.remove(str(folder))
-    sys.path.insert(0, str(folder))
+# %% [markdown] nbgrader={"grade_id": "text-derive", "grade": false, "solution": false, "locked": true, "schema_version": 3}
+# ## 0. Derive first, checked here (no points)
+#
+# - The log-sum-exp of two logits, $\log(e^{z_1} + e^{z_2})$: `dlse_dz1`, its derivative in
+#   $z_1$, in `z1` and `z2` (the function the cross-entropy subtracts a logit from).
+# - `ce_vjp(logits, targets)`: the mean cross-entropy of a batch, logits (N, V) and integer
+#   targets (N,), $-\frac{1}{N}\sum_n \log \mathrm{softmax}(\mathrm{logits}_n)_{\mathrm{targets}_n}$:
+#   return its gradient with respect to `logits`. The model's backward pass starts here.
+#
+# Work each result out on paper first, then write it below: a scalar result as an expression in
+# a string (Python syntax: `*`, `**`, `exp`, `log`, `tanh`, `sigma` for the sigmoid), a matrix
+# result as a small numpy function. The check cell derives the true result from the forward
+# definition it states (with sympy, or by finite differences at random points) and tells you
+# whether yours is right or what is off. No points: the graded questions come after.
 
-import numpy as np
-import matplotlib.pyplot as plt
-from grader.learner import workbook
+# %% nbgrader={"grade_id": "derive", "grade": false, "solution": true, "locked": false, "schema_version": 3}
+# dlse_dz1 = "...", def ce_vjp(logits, targets): ...
+dlse_dz1 = ce_vjp = None
+### BEGIN SOLUTION
+dlse_dz1 = "exp(z1)/(exp(z1) + exp(z2))"
 
-# %matplotlib inline
-np.set_printoptions(precision=4, suppress=True)
+
+def ce_vjp(logits, targets):
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[np.arange(len(targets)), targets.astype(int)] -= 1
+    return probs / len(targets)
+### END SOLUTION
+
+# %% nbgrader={"grade_id": "derive-check", "grade": false, "solution": false, "locked": true, "schema_version": 3}
+derivations.symbolic("dlse_dz1", dlse_dz1, of="log(exp(z1) + exp(z2))", wrt="z1", symbols="z1 z2")
+
+
+def mean_cross_entropy(logits, targets):  # the forward definition
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -np.mean(log_probs[np.arange(len(targets)), targets.astype(int)])
+
+
+derivations.gradient("ce_vjp", ce_vjp, scalar=mean_cross_entropy, wrt="logits",
+                     inputs={"logits": (4, 6), "targets": lambda rng: rng.integers(0, 6, size=4)});
 
 # %% [markdown] nbgrader={"grade_id": "text-2", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## 1. What the loss should be, before and after (3 points)
@@ -74,10 +99,11 @@ best_unmasked = 5 * np.log(7) / 12
 ### END SOLUTION
 
 # %% nbgrader={"grade_id": "initial-loss-check", "points": 3, "grade": true, "solution": false, "locked": true, "schema_version": 3}
-for name in ("loss_copy_init", "loss_corpus_init", "best_unmasked"):
-    assert isinstance(globals().get(name), (int, float, np.floating)), f"{name}: set it to a number"
-assert 0 < loss_copy_init < loss_corpus_init, "a larger vocabulary starts with a larger loss"
-assert 0 < best_unmasked < loss_copy_init, "best_unmasked: better than a fresh model, worse than perfect"
+if workbook.answered("initial-loss", "loss_copy_init loss_corpus_init best_unmasked"):
+    for name in ("loss_copy_init", "loss_corpus_init", "best_unmasked"):
+        assert isinstance(globals().get(name), (int, float, np.floating)), f"{name}: set it to a number"
+    assert 0 < loss_copy_init < loss_corpus_init, "a larger vocabulary starts with a larger loss"
+    assert 0 < best_unmasked < loss_copy_init, "best_unmasked: better than a fresh model, worse than perfect"
 ### BEGIN HIDDEN TESTS
 assert abs(loss_copy_init - np.log(8)) < 1e-9, "loss_copy_init is not the loss of uniform predictions over 8 tokens"
 assert abs(loss_corpus_init - np.log(9)) < 1e-9, "loss_corpus_init: count <unk> in the vocabulary"
@@ -103,9 +129,10 @@ n_params = 10 * 8 + 2 * n_block + 10 + 2 * 8   # embed, blocks, b_out, final nor
 ### END SOLUTION
 
 # %% nbgrader={"grade_id": "model-size-check", "points": 2, "grade": true, "solution": false, "locked": true, "schema_version": 3}
-for name in ("n_block", "n_params"):
-    assert isinstance(globals().get(name), (int, np.integer)), f"{name}: set it to a whole number"
-assert n_params > 2 * n_block, "n_params: two blocks and more"
+if workbook.answered("model-size", "n_block n_params"):
+    for name in ("n_block", "n_params"):
+        assert isinstance(globals().get(name), (int, np.integer)), f"{name}: set it to a whole number"
+    assert n_params > 2 * n_block, "n_params: two blocks and more"
 ### BEGIN HIDDEN TESTS
 assert n_block == 872, "n_block: attention (weights and biases), the FFN's two layers, two norms"
 assert n_params == 1850, "n_params: the table, the blocks, b_out and the final norm; a tied model has no w_out"
@@ -138,11 +165,12 @@ p2 = p1 - 0.1 * (m2 / (1 - 0.9 ** 2)) / np.sqrt(v2 / (1 - 0.999 ** 2))
 ### END SOLUTION
 
 # %% nbgrader={"grade_id": "adam-check", "points": 3, "grade": true, "solution": false, "locked": true, "schema_version": 3}
-for name in ("m1", "v1", "p1", "p1_no_correction", "p2"):
-    assert isinstance(globals().get(name), (int, float, np.floating)), f"{name}: set it to a number"
-assert m1 > 0 and v1 > 0, "m1, v1: a positive gradient gives positive moments"
-assert p1 < 1 and p2 < p1, "a positive gradient moves p down"
-assert p1_no_correction < p1, "without the correction the first step is larger: sqrt(v) is shrunk more than m"
+if workbook.answered("adam", "m1 v1 p1 p1_no_correction p2"):
+    for name in ("m1", "v1", "p1", "p1_no_correction", "p2"):
+        assert isinstance(globals().get(name), (int, float, np.floating)), f"{name}: set it to a number"
+    assert m1 > 0 and v1 > 0, "m1, v1: a positive gradient gives positive moments"
+    assert p1 < 1 and p2 < p1, "a positive gradient moves p down"
+    assert p1_no_correction < p1, "without the correction the first step is larger: sqrt(v) is shrunk more than m"
 ### BEGIN HIDDEN TESTS
 assert abs(m1 - 0.05) < 1e-12, "m1: (1 - beta1) g"
 assert abs(v1 - 0.00025) < 1e-12, "v1: (1 - beta2) g^2"
@@ -163,24 +191,25 @@ assert abs(p2 - (0.9 - 0.1 * (m2_ / 0.19) / np.sqrt(v2_ / (1 - 0.999 ** 2)))) < 
 # (Needs your `init_model`, `model_forward`, `cross_entropy`, `next_token_loss` and `copy_batch`.)
 
 # %%
-from tiny_transformer import model as tm, tasks, train as tr
-from tiny_transformer.trees import tree_size
+with workbook.experiment("4. Experiment: the loss at initialisation, and causality"):
+    from tiny_transformer import model as tm, tasks, train as tr
+    from tiny_transformer.trees import tree_size
 
-config = tm.make_config(vocab_size=8, d_model=16, n_heads=2, n_layers=1, context=12)
-fresh = tm.init_model(config, seed=0)
-ids, mask = tasks.copy_batch(512, 6, 8, seed=1)
-print(f"{tree_size(fresh)} parameters; log 8 = {np.log(8):.4f}")
-for scale in (1, 10, 50):
-    scaled = {**fresh, "w_out": scale * fresh["w_out"]}
-    loss, _ = tm.next_token_loss(ids, scaled, config, mask)
-    print(f"w_out x {scale:>2}: initial loss {loss:.4f}")
+    config = tm.make_config(vocab_size=8, d_model=16, n_heads=2, n_layers=1, context=12)
+    fresh = tm.init_model(config, seed=0)
+    ids, mask = tasks.copy_batch(512, 6, 8, seed=1)
+    print(f"{tree_size(fresh)} parameters; log 8 = {np.log(8):.4f}")
+    for scale in (1, 10, 50):
+        scaled = {**fresh, "w_out": scale * fresh["w_out"]}
+        loss, _ = tm.next_token_loss(ids, scaled, config, mask)
+        print(f"w_out x {scale:>2}: initial loss {loss:.4f}")
 
-logits, _ = tm.model_forward(ids[:1, :-1], fresh, config)
-changed = ids[:1, :-1].copy()
-changed[0, -1] = changed[0, -1] % 7 + 1
-logits_changed, _ = tm.model_forward(changed, fresh, config)
-moved = np.abs(logits_changed - logits).max(axis=-1)[0]
-print("largest change of the logits at each position:", moved)
+    logits, _ = tm.model_forward(ids[:1, :-1], fresh, config)
+    changed = ids[:1, :-1].copy()
+    changed[0, -1] = changed[0, -1] % 7 + 1
+    logits_changed, _ = tm.model_forward(changed, fresh, config)
+    moved = np.abs(logits_changed - logits).max(axis=-1)[0]
+    print("largest change of the logits at each position:", moved)
 
 # %% [markdown] nbgrader={"grade_id": "text-6", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## 5. Experiment: learning to copy
@@ -192,22 +221,23 @@ print("largest change of the logits at each position:", moved)
 # collapses after.
 
 # %%
-copy = tr.copy_run(seed=0)
-history = copy["history"]
-print(f"token accuracy {copy['accuracy']:.1%} on 1024 fresh sequences; 100 % first reached after "
-      f"{copy['steps_to_100']} steps; {copy['steps_per_second']:.0f} training steps per second")
+with workbook.experiment("5. Experiment: learning to copy"):
+    copy = tr.copy_run(seed=0)
+    history = copy["history"]
+    print(f"token accuracy {copy['accuracy']:.1%} on 1024 fresh sequences; 100 % first reached after "
+          f"{copy['steps_to_100']} steps; {copy['steps_per_second']:.0f} training steps per second")
 
-fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, height_ratios=(3, 1.3),
-                                  layout="constrained")
-steps = np.arange(1, history["loss"].size + 1)
-top.semilogy(steps, history["loss"], lw=1)
-top.axhline(np.log(8), color="k", linestyle=":", label="log 8: a fresh model")
-top.set(ylabel="cross-entropy (copied half)", title="copy task, n = 6, V = 8")
-top.legend()
-bottom.semilogy(steps, history["grad_norm"], color="tab:red", lw=1)
-bottom.axhline(1.0, color="grey", linestyle=":", lw=1)
-bottom.set(xlabel="step", ylabel="gradient norm\n(before clipping at 1)")
-plt.show()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, height_ratios=(3, 1.3),
+                                      layout="constrained")
+    steps = np.arange(1, history["loss"].size + 1)
+    top.semilogy(steps, history["loss"], lw=1)
+    top.axhline(np.log(8), color="k", linestyle=":", label="log 8: a fresh model")
+    top.set(ylabel="cross-entropy (copied half)", title="copy task, n = 6, V = 8")
+    top.legend()
+    bottom.semilogy(steps, history["grad_norm"], color="tab:red", lw=1)
+    bottom.axhline(1.0, color="grey", linestyle=":", lw=1)
+    bottom.set(xlabel="step", ylabel="gradient norm\n(before clipping at 1)")
+    plt.show()
 
 # %% [markdown] nbgrader={"grade_id": "text-7", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## 6. Experiment: what attention learned
@@ -220,34 +250,35 @@ plt.show()
 # on one token, such as the separator.
 
 # %%
-from phase2_attention.mask import causal_mask
-from phase2_attention.multi_head import multi_head_attention
-from phase3_transformer.embeddings import embed
-from phase3_transformer.positional_encoding import add_positional_encoding
-from phase3_transformer.transformer_block import layer_norm
+with workbook.experiment("6. Experiment: what attention learned"):
+    from phase2_attention.mask import causal_mask
+    from phase2_attention.multi_head import multi_head_attention
+    from phase3_transformer.embeddings import embed
+    from phase3_transformer.positional_encoding import add_positional_encoding
+    from phase3_transformer.transformer_block import layer_norm
 
-trained, config = copy["params"], copy["config"]
-seq, _ = tasks.copy_batch(1, 6, 8, seed=123)
-inputs = seq[:, :-1]
-x, _ = embed(inputs, trained["embed"], scale=True)
-x = add_positional_encoding(x)
-block = trained["blocks"][0]
-normed, _ = layer_norm(x, block["ln1_gamma"], block["ln1_beta"])
-_, attn_cache = multi_head_attention(normed, normed, block["attn"], config["n_heads"],
-                                     mask=causal_mask(inputs.shape[1]))
-weights = attn_cache["weights"][0]  # (heads, queries, keys)
+    trained, config = copy["params"], copy["config"]
+    seq, _ = tasks.copy_batch(1, 6, 8, seed=123)
+    inputs = seq[:, :-1]
+    x, _ = embed(inputs, trained["embed"], scale=True)
+    x = add_positional_encoding(x)
+    block = trained["blocks"][0]
+    normed, _ = layer_norm(x, block["ln1_gamma"], block["ln1_beta"])
+    _, attn_cache = multi_head_attention(normed, normed, block["attn"], config["n_heads"],
+                                         mask=causal_mask(inputs.shape[1]))
+    weights = attn_cache["weights"][0]  # (heads, queries, keys)
 
-labels = ["SEP" if t == 0 else str(t) for t in inputs[0]]
-fig, axes = plt.subplots(1, weights.shape[0], figsize=(10, 4.5), layout="constrained")
-for head, ax in enumerate(axes):
-    image = ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1)
-    queries = np.arange(6, 12)
-    ax.scatter(queries - 6, queries, marker="s", s=90, facecolors="none", edgecolors="w")
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set(xlabel="key (token read)", ylabel="query (position)", title=f"head {head}")
-fig.colorbar(image, ax=axes, shrink=0.8)
-plt.show()
+    labels = ["SEP" if t == 0 else str(t) for t in inputs[0]]
+    fig, axes = plt.subplots(1, weights.shape[0], figsize=(10, 4.5), layout="constrained")
+    for head, ax in enumerate(axes):
+        image = ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1)
+        queries = np.arange(6, 12)
+        ax.scatter(queries - 6, queries, marker="s", s=90, facecolors="none", edgecolors="w")
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set(xlabel="key (token read)", ylabel="query (position)", title=f"head {head}")
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    plt.show()
 
 # %% [markdown] nbgrader={"grade_id": "text-8", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## 7. Experiment: a checkpoint, and sampling at several temperatures
@@ -258,28 +289,29 @@ plt.show()
 # the softmax, and the copies start to go wrong.
 
 # %%
-import tempfile
-from pathlib import Path
+with workbook.experiment("7. Experiment: a checkpoint, and sampling at several temperatures"):
+    import tempfile
+    from pathlib import Path
 
-with tempfile.TemporaryDirectory() as tmp:
-    path = tr.save_checkpoint(str(Path(tmp) / "copy.npz"), copy["params"], copy["config"])
-    loaded, loaded_config, _ = tr.load_checkpoint(path)
-prompt = np.array([7, 3, 5, 5, 5, 1, 0])
-print("prompt", prompt.tolist(), "-> greedy", tr.sample(loaded, loaded_config, prompt, 6, seed=0, temperature=0.0)[7:].tolist())
-print("                       at T = 3:", tr.sample(loaded, loaded_config, prompt, 6, seed=0, temperature=3.0)[7:].tolist())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = tr.save_checkpoint(str(Path(tmp) / "copy.npz"), copy["params"], copy["config"])
+        loaded, loaded_config, _ = tr.load_checkpoint(path)
+    prompt = np.array([7, 3, 5, 5, 5, 1, 0])
+    print("prompt", prompt.tolist(), "-> greedy", tr.sample(loaded, loaded_config, prompt, 6, seed=0, temperature=0.0)[7:].tolist())
+    print("                       at T = 3:", tr.sample(loaded, loaded_config, prompt, 6, seed=0, temperature=3.0)[7:].tolist())
 
-prompts, _ = tasks.copy_batch(30, 6, 8, seed=321)
-temperatures = [0.0, 1.0, 2.0, 3.0, 5.0]
-exact = []
-for temperature in temperatures:
-    right = [np.array_equal(tr.sample(loaded, loaded_config, row[:7], 6, seed=i, temperature=temperature)[7:], row[7:])
-             for i, row in enumerate(prompts)]
-    exact.append(np.mean(right))
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(temperatures, exact, "o-")
-ax.set(xlabel="sampling temperature", ylabel="copies exactly right", ylim=(-0.05, 1.05),
-       title="30 prompts, 6 tokens each")
-plt.show()
+    prompts, _ = tasks.copy_batch(30, 6, 8, seed=321)
+    temperatures = [0.0, 1.0, 2.0, 3.0, 5.0]
+    exact = []
+    for temperature in temperatures:
+        right = [np.array_equal(tr.sample(loaded, loaded_config, row[:7], 6, seed=i, temperature=temperature)[7:], row[7:])
+                 for i, row in enumerate(prompts)]
+        exact.append(np.mean(right))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(temperatures, exact, "o-")
+    ax.set(xlabel="sampling temperature", ylabel="copies exactly right", ylim=(-0.05, 1.05),
+           title="30 prompts, 6 tokens each")
+    plt.show()
 
 # %% [markdown] nbgrader={"grade_id": "text-9", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## 8. Experiment: the learning rate
@@ -289,15 +321,16 @@ plt.show()
 # end; too large and Adam's steps of about $\eta$ per parameter throw the model around.
 
 # %%
-task = {"kind": "copy", "n_tokens": 6, "vocab_size": 8}
-fig, ax = plt.subplots(figsize=(7, 4))
-for lr in (1e-3, 1e-2, 1e-1):
-    params_lr, _, history_lr = tr.train(config, task, 150, seed=0, batch_size=32, lr=lr, warmup=20)
-    accuracy = tasks.copy_accuracy(params_lr, config, 6, 512, seed=7)
-    ax.semilogy(history_lr["loss"], lw=1, label=f"lr {lr:g}: accuracy {accuracy:.0%}")
-ax.set(xlabel="step", ylabel="training loss", title="copy task, 150 steps")
-ax.legend()
-plt.show()
+with workbook.experiment("8. Experiment: the learning rate"):
+    task = {"kind": "copy", "n_tokens": 6, "vocab_size": 8}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for lr in (1e-3, 1e-2, 1e-1):
+        params_lr, _, history_lr = tr.train(config, task, 150, seed=0, batch_size=32, lr=lr, warmup=20)
+        accuracy = tasks.copy_accuracy(params_lr, config, 6, 512, seed=7)
+        ax.semilogy(history_lr["loss"], lw=1, label=f"lr {lr:g}: accuracy {accuracy:.0%}")
+    ax.set(xlabel="step", ylabel="training loss", title="copy task, 150 steps")
+    ax.legend()
+    plt.show()
 
 # %% [markdown] nbgrader={"grade_id": "modules-intro", "grade": false, "solution": false, "locked": true, "schema_version": 3}
 # ## Your modules, graded
