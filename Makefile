@@ -10,7 +10,7 @@ PHASES := phase0_math phase1_backprop phase2_attention phase3_transformer langua
 
 .DEFAULT_GOAL := help
 .PHONY: help setup grade check test test-browser stubs clean gradescope bench notebooks release autograde lab plots
-.PHONY: status next hint watch reset solution readmes mutation submission merge
+.PHONY: status next hint watch reset solution readmes mutation submission merge snapshots
 
 help: ## list the commands
 	@echo "First-principles AI: rebuild the stack under a Transformer with numpy alone."
@@ -112,6 +112,9 @@ plots: $(DEPS) ## the pictures of PHASE from your code (TARGET=solutions: from t
 
 bench: $(DEPS) ## (authors) measure grading and reference-code speed; report in bench/results/
 	@$(PY) bench/run.py $(ARGS)
+
+snapshots: $(DEPS) ## (authors) write the public tests' golden cases from solutions/ (tests/_snapshots/*.npz)
+	@$(PY) -m grader.authoring.snapshots $(ARGS)
 
 mutation: $(DEPS) ## (authors) mutation score of the hidden tests on solutions/ (slow; PHASE=, LIMIT=N, RECHECK=1); bench/results/mutation.md
 	@$(PY) -c "import cosmic_ray" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q \

@@ -69,6 +69,30 @@ def test_softmax_backward_of_a_constant_upstream_gradient_is_zero(sm):
     assert_close(sm.softmax_backward(np.ones(3), p), np.zeros(3), "softmax_backward(ones, p)", atol=1e-12)
 
 
+@pytest.mark.exercise("softmax")
+def test_softmax_shifts_each_row_by_its_own_maximum(sm):
+    # rows 1000 apart: shifting by the array's maximum leaves exp(-1000) = 0 in the low row, then 0 / 0
+    e = np.exp([0.0, 1.0, 2.0])
+    assert_close(sm.softmax(np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]])), np.array([e / e.sum()] * 2),
+                 "softmax of rows 1000 apart [[0, 1, 2], [1000, 1001, 1002]]", rtol=1e-12)
+
+
+@pytest.mark.exercise("softmax")
+def test_log_softmax_of_a_probability_that_underflows(sm):
+    # softmax([0, -1000]) is [1, 0] in float64, and log(0) is -inf: log-softmax keeps -1000
+    assert_close(sm.log_softmax(np.array([[0.0, -1000.0], [500.0, -500.0]])), np.array([[0.0, -1000.0], [0.0, -1000.0]]),
+                 "log_softmax([[0, -1000], [500, -500]]) (not log(softmax(x)))", rtol=1e-12)
+
+
+@pytest.mark.exercise("softmax")
+def test_softmax_backward_sums_each_row_on_its_own(sm):
+    # two rows: the row sum sum_j dout_j p_j belongs to its own row, not to the whole array
+    p = np.array([[0.5, 0.5], [0.25, 0.75]])
+    dout = np.array([[1.0, 0.0], [0.0, 0.0]])
+    assert_close(sm.softmax_backward(dout, p), np.array([[0.25, -0.25], [0.0, 0.0]]),
+                 "softmax_backward(dout=[[1, 0], [0, 0]], p=[[0.5, 0.5], [0.25, 0.75]])", atol=1e-15)
+
+
 # -- 0.3 loss ------------------------------------------------------------------------------------
 
 @pytest.mark.exercise("loss")
@@ -89,6 +113,15 @@ def test_loss_cross_entropy_backward_rows_sum_to_zero(loss):
     assert_close(g.sum(axis=1), np.zeros(1), "row sums of dlogits", atol=1e-12)
 
 
+@pytest.mark.exercise("loss")
+def test_loss_cross_entropy_backward_is_divided_by_the_batch_size(loss):
+    # N = 4 equal rows: each row's gradient is (softmax - onehot) / 4, since the loss is a mean
+    logits = np.zeros((4, 2))
+    g = loss.cross_entropy_backward(logits, np.array([0, 0, 0, 0]))
+    assert_close(g, np.tile([-0.125, 0.125], (4, 1)), "cross_entropy_backward(zeros((4, 2)), [0, 0, 0, 0])",
+                 atol=1e-15)
+
+
 # -- 0.4 gradcheck -------------------------------------------------------------------------------
 
 @pytest.mark.exercise("gradcheck")
@@ -105,6 +138,14 @@ def test_gradcheck_flags_a_wrong_gradient(gc):
     report = gc.check_gradient(lambda v: float(np.sum(v**2)), x, np.array([2.0, 5.0]))
     if report["passed"] or tuple(report["worst_index"]) != (1,):
         raise AssertionError(f"check_gradient: a wrong entry at index 1 must fail there, got {report}")
+
+
+@pytest.mark.exercise("gradcheck")
+def test_gradcheck_relative_error_of_two_zero_gradients_is_zero(gc):
+    # max |a - n| / max(1e-8, ...): the floor turns 0 / 0 into 0
+    assert_close(gc.relative_error(np.zeros(3), np.zeros(3)), 0.0, "relative_error(zeros(3), zeros(3))")
+    assert_close(gc.relative_error(np.array([1e-12]), np.array([0.0])), 1e-4,
+                 "relative_error([1e-12], [0]) (below the floor 1e-8: divided by 1e-8)", rtol=1e-9)
 
 
 # -- 0.5 linear regression -----------------------------------------------------------------------
@@ -132,3 +173,25 @@ def test_linear_regression_standardize(lr):
     assert_close(z, np.array([-1.0, 1.0]), "z")
     assert_close(mean, 2.0, "mean")
     assert_close(std, 1.0, "std")
+
+
+@pytest.mark.exercise("linear_regression")
+def test_linear_regression_fit_stops_when_the_loss_diverges(lr):
+    x = np.linspace(-3, 3, 7)
+    assert_raises(lr.TrainingDiverged, lambda: lr.fit(x, 2 * x, lr=2.5, steps=2000),
+                  "fit(x in [-3, 3], lr=2.5, steps=2000): the loss grows to inf", mentions=("2.5",))
+
+
+@pytest.mark.exercise("linear_regression")
+def test_linear_regression_standardize_refuses_a_constant(lr):
+    # np.full(3, 0.1).std() is 1.4e-17, not 0: compare the std with the data's scale
+    for x in (np.full(3, 2.0), np.full(3, 0.1)):
+        assert_raises(ValueError, lambda: lr.standardize(x), f"standardize(np.full(3, {x[0]}))")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

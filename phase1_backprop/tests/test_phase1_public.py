@@ -187,6 +187,18 @@ def test_init_params_shapes_and_zero_biases(tr):
 
 
 @pytest.mark.exercise("train")
+def test_init_params_draws_each_weight_at_random(tr):
+    # equal weights make every hidden unit learn the same thing; He's std is sqrt(2 / fan_in)
+    w = expect_array(tr.init_params([200, 100, 3], 0, "he")["W1"], "W1 of init_params([200, 100, 3], 0, 'he')",
+                     shape=(200, 100))
+    distinct = np.unique(w).size
+    if distinct < w.size // 2:
+        raise AssertionError(f"W1: only {distinct} distinct values among {w.size} weights; draw each one at random")
+    assert_close(float(w.std()), np.sqrt(2.0 / 200), "the standard deviation of W1's 20000 weights (He: sqrt(2 / 200))",
+                 rtol=0.05)
+
+
+@pytest.mark.exercise("train")
 def test_sgd_step_of_a_small_case_leaves_its_inputs_unchanged(tr):
     params = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([0.0])}
     grads = {"W1": np.array([[1.0, -1.0]]), "b1": np.array([2.0])}
@@ -268,3 +280,11 @@ def test_check_network_gradients_reports_every_parameter(gc, rng):
     for key, report in reports.items():
         if report["passed"] is not True:
             raise AssertionError(f"check_network_gradients: {key} did not pass: {report}")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

@@ -226,3 +226,11 @@ def test_gradcheck_every_check_passes(gc):
               for check, reports in gc.run_all(0).items() for name, report in reports.items() if not report["passed"]]
     if failed:
         raise AssertionError("gradcheck.run_all: failing checks: " + "; ".join(failed))
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

@@ -200,3 +200,11 @@ def test_count_parameters_of_one_block(tb, rng):
     if got != 4 * d * d + 2 * d * f + 9 * d + f:
         raise AssertionError(f"count_parameters of a block with D = 8, F = 12: got {got}, "
                              f"expected 4 D^2 + 2 D F + 9 D + F = {4 * d * d + 2 * d * f + 9 * d + f}")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

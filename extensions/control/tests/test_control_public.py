@@ -131,3 +131,11 @@ def test_policy_optimal_policy_and_the_loop(pol):
     if np.abs(final - best).sum() > 0.05:
         raise AssertionError(f"improve_policy (beta = 1, 200 steps): final policy {np.round(final, 3)}, the optimum "
                              f"is {np.round(best, 3)}")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

@@ -120,3 +120,11 @@ def test_ngram_bigram_counts_and_probabilities(ng):
     model = ng.fit_ngram(np.array([0, 1, 0, 1, 1]), 2, 2, k=1.0)
     # after 1: followed by 0 once, by 1 once -> (1 + 1) / (2 + 2) each
     assert_close(ng.next_token_probs(model, np.array([1])), np.array([0.5, 0.5]), "next_token_probs after 1")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))

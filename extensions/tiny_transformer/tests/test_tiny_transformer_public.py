@@ -280,3 +280,11 @@ def test_sample_keeps_the_prompt_and_is_seeded(tt, tr):
         raise AssertionError(f"sample: must start with the prompt and repeat with the same seed, got {a.tolist()}")
     assert_raises(ValueError, lambda: tr.sample(params, config, prompt, 5, 7, temperature=-1.0),
                   "sample(temperature=-1)")
+
+
+# -- golden cases: inputs and outputs of the reference over many shapes and value regimes ----------
+# (tests/_snapshots/*.npz, written by the course authors with python -m grader.authoring.snapshots)
+
+from grader.authoring.snapshots import snapshot_tests  # noqa: E402
+
+globals().update(snapshot_tests(__file__))
