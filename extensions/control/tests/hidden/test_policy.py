@@ -375,6 +375,7 @@ _REINFORCE = [case(_T, _F, _B, np.array([0.0, 2.0]), np.ones(2), note="float act
               case(_T, _F, _B, np.array([0, -1]), np.ones(2), note="action -1"),
               case(_T, _F, _B, np.zeros(0, dtype=np.int64), np.zeros(0), note="no samples"),
               case(_T, _F, _B, _A, np.ones(3), note="3 returns for 2 actions"),
+              case(_T, _F, _B, _A, np.ones(1), note="1 return for 2 actions: it would broadcast"),
               case(_T, _F, _B, _A, np.ones(2), np.ones(3), note="a baseline of 3 for 2 samples"),
               case(_T, np.ones((3, 3)), _B, _A, np.ones(2), note="features (3, 3) for theta (2,)")]
 _LOOP = [case(_F, _B, _R, -0.1, steps=2, note="beta < 0"), case(_F, _B, _R, 0.5, steps=2, batch_size=1, note="batch 1"),

@@ -256,6 +256,7 @@ _TRAIN = Contract("control.reward_model", "train_reward_model", _seeded(_train_c
                          case(_X[:, :1], np.array([0]), np.array([1]), [1], epochs=2, note="layer_sizes [1] for D = 1"),
                          case(_X, np.array([0]), np.array([1]), [2, 3, 0], epochs=2, note="layer_sizes [2, 3, 0]"),
                          case(_X, np.array([0]), np.array([1]), [2, 1], epochs=-1, note="epochs -1"),
+                         case(_X, np.array([0]), np.array([1]), [1, 1], epochs=0, note="layer_sizes [1, 1] for D = 2, 0 epochs"),
                          case(_X, np.array([0]), np.array([3]), [2, 1], epochs=2, note="item 3 of 3")],
                   name="test_contract_train_reward_model_epoch_by_epoch")
 

@@ -208,6 +208,8 @@ CONTRACTS = [
     Contract("language_models.bpe", "bpe_encode", _cases(_encode_cases), exercise="bpe", examples=6, fixed=[
         case("abz", VOCAB, MERGES, note="refused: z is not a base character"),
         case("a", ["a"], [(0, 0), (0, 0)], note="refused: a vocab too short for its merges"),
+        case("", [], [], note="refused: an empty vocab (no base token)"),
+        case("aa", ["a"], [], note="one base token, no merges"),
     ]),
     Contract("language_models.bpe", "bpe_decode", _cases(_decode_cases), exercise="bpe", examples=5, fixed=[
         case(np.array([0, 9]), VOCAB, note="refused: id 9 with 9 tokens"),

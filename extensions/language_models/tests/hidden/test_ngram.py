@@ -225,6 +225,7 @@ CONTRACTS = [
         case(IDS, 2, 3, k=0.0, note="refused: k 0"),
         case(IDS, 2, 3, k=-0.5, note="refused: k < 0"), case(IDS, 2, 2, note="refused: id 2 with vocab_size 2"),
         case(np.array([1]), 2, 3, note="refused: 1 id for a bigram model"),
+        case(np.array([1, 2]), 2, 3, note="2 ids: exactly one bigram"),
         case(np.zeros(0, dtype=np.int64), 1, 3, note="refused: no ids"),
         case(IDS, 2, 0, note="refused: vocab_size 0"),
     ]),

@@ -108,6 +108,7 @@ _P = np.full((3, 3), 1 / 3)
 CONTRACTS = [
     Contract("language_models.bigram", "sample", _cases(_deterministic_cases), exercise="sampling", examples=6, fixed=[
         case(_P, 3, 5, seed=0, note="refused: start 3 with 3 tokens"),
+        case(_P, 4, 5, seed=0, note="refused: start 4 with 3 tokens"),
         case(_P, -1, 5, seed=0, note="refused: start -1"),
         case(_P, 0, 0, seed=0, note="refused: length 0"),
         case(_P, 1.0, 4, seed=0, note="refused: start 1.0, not an integer"),

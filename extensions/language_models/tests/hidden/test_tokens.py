@@ -129,6 +129,7 @@ CONTRACTS = [
              fixed=[case("rock 'n' roll, isn't it (x_1)."), case(""), *_NOT_TEXT]),
     Contract("language_models.bigram", "build_vocab", _cases(_token_lists), exercise="tokens", examples=6, fixed=[
         case(["b", "a", "b"], min_count=3, note="no token is frequent enough: only <unk>"),
+        case(["<unk>", "a", "<unk>"], note="the text holds the string <unk> itself: listed once"),
         case(["the", "The", "b", "B", "_", "a", ","], note="Python's sorted order: upper case first"),
         case([], note="refused: no tokens"), case(["a"], min_count=0, note="refused: min_count 0"),
         case(["a"], min_count=-2, note="refused: min_count -2"),

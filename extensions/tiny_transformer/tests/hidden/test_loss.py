@@ -116,6 +116,7 @@ CONTRACTS = [
                     case(_Z, np.array([[0.0, 1.0]]), note="float targets"),
                     case(_Z, np.array([[0, 1, 2]]), note="targets (1, 3) for logits (1, 2, 3)"),
                     case(np.zeros((2, 3)), np.array([0, 1]), note="logits of rank 2"),
+                    case(np.zeros((1, 1, 2, 3)), np.zeros((1, 1, 2), dtype=np.int64), note="logits of rank 4"),
                     case(_Z, np.array([[0, 1]]), np.zeros((1, 2), dtype=bool), note="a mask that selects nothing"),
                     case(_Z, np.array([[0, 1]]), np.ones((2, 1), dtype=bool), note="mask (2, 1) for (1, 2)"),
                     case(_Z, np.array([[0, 1]]), np.ones((1, 2)), note="a float mask")]),

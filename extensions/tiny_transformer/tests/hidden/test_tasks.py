@@ -220,9 +220,11 @@ def _fixed_model_refusals(kind):
 CONTRACTS = [
     Contract("tiny_transformer.tasks", "copy_batch", _seeded(_copy_case), exercise="batches", examples=6,
              fixed=[case(0, 3, 5, 0, note="batch_size 0"), case(2, 0, 5, 0, note="n_tokens 0"),
-                    case(2, 3, 2, 0, note="vocab_size 2: no room for a separator and two tokens")]),
+                    case(2, 3, 2, 0, note="vocab_size 2: no room for a separator and two tokens"),
+                    case(2, 3, 5.0, 0, note="vocab_size 5.0, a float")]),
     Contract("tiny_transformer.tasks", "corpus_batch", _seeded(_corpus_case), exercise="batches", examples=8,
              fixed=[case(np.arange(5), 2, 5, 0, note="5 tokens, windows of 6"),
+                    case(np.arange(6), 2, 5, 0, note="6 tokens, windows of 6: exactly one window"),
                     case(np.arange(5), 2, 0, 0, note="seq_len 0"),
                     case(np.arange(10).reshape(2, 5), 2, 2, 0, note="ids of rank 2"),
                     case(np.arange(10.0), 2, 2, 0, note="float ids")]),

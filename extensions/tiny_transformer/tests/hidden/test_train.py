@@ -335,7 +335,8 @@ def _fixed_sample_refusals():
 
 def _fixed_train_refusals():
     config, params, _ = _fixed()
-    return [case(config, {"kind": "copy", "n_tokens": 1, "vocab_size": 4}, -1, 0, params=params, note="steps -1")]
+    return [case(config, {"kind": "copy", "n_tokens": 1, "vocab_size": 4}, -1, 0, params=params, note="steps -1"),
+            case(config, {"kind": "copy", "n_tokens": 1, "vocab_size": 4}, 2.0, 0, params=params, note="steps 2.0")]
 
 
 CONTRACTS = [
