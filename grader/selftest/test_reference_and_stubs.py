@@ -45,7 +45,8 @@ def test_every_hidden_test_and_gradient_check_fails_on_the_stubs(tmp_path):
 
 def test_the_json_has_exactly_the_documented_keys():
     result = grade(copy_solutions_once(), phases=["phase0_math"])
-    assert set(result) == {"target", "score", "max_score", "phases"}
+    assert set(result) == {"target", "score", "max_score", "phases", "isolation"}
+    assert set(result["isolation"]) == {"mode", "detail", "warning"}
     phase = result["phases"][0]
     assert set(phase) == {"name", "score", "max_score", "complete", "tests", "gradchecks"}
     assert set(phase["tests"][0]) == {"id", "passed", "points", "max_points", "message"}

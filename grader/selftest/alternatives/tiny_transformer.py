@@ -12,8 +12,9 @@ ALTERNATIVES = [
     Alternative(
         "adam_in_kingma_and_bas_efficient_form", ADAM,
         "    new_params = tree_map(lambda p, m_, v_: p - lr * (m_ / c1) / (np.sqrt(v_ / c2) + eps), params, m, v)\n",
-        "    step = lr * np.sqrt(c2) / c1  # Algorithm 1's alpha_t, with eps scaled to match exactly\n"
-        "    new_params = tree_map(lambda p, m_, v_: p - step * m_ / (np.sqrt(v_) + eps * np.sqrt(c2)), params, m, v)\n",
+        "    root = float(np.sqrt(c2))  # a Python float: a numpy float64 scalar would turn float32 into float64\n"
+        "    step = lr * root / c1  # Algorithm 1's alpha_t, with eps scaled to match exactly\n"
+        "    new_params = tree_map(lambda p, m_, v_: p - step * m_ / (np.sqrt(v_) + eps * root), params, m, v)\n",
         "the bias corrections folded into one step size (Kingma and Ba, end of section 2)",
     ),
     Alternative(

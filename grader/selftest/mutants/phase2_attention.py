@@ -11,13 +11,13 @@ MUTANTS = [
     # -- the eight of the issue -------------------------------------------------------------------
     Mutant(
         "attention_without_scaling", ATT,
-        "    scale = 1.0 / np.sqrt(q.shape[-1])\n",
+        "    scale = float(1.0 / np.sqrt(q.shape[-1]))  # a Python float: a numpy float64 scalar would upcast float32\n",
         "    scale = 1.0\n",
         "scores are q . k without the 1/sqrt(d_k)",
     ),
     Mutant(
         "attention_scaled_by_d_k", ATT,
-        "    scale = 1.0 / np.sqrt(q.shape[-1])\n",
+        "    scale = float(1.0 / np.sqrt(q.shape[-1]))  # a Python float: a numpy float64 scalar would upcast float32\n",
         "    scale = 1.0 / q.shape[-1]\n",
         "scores divided by d_k instead of its square root",
     ),
