@@ -196,3 +196,13 @@ def assert_unchanged(before: np.ndarray, after: np.ndarray, name: str) -> None:
     """An input array must not be modified by the function under test."""
     if not np.array_equal(before, after):
         raise AssertionError(f"{name}: modified its input array; work on a copy (x = x.copy() or x - m)")
+
+
+def float_dtypes(tree: Any) -> list[str]:
+    """The dtype names of the float arrays in a tree of dicts, lists and tuples, sorted, without repeats
+    (``["float32"]``: nothing was silently turned into float64)."""
+    if isinstance(tree, dict):
+        return sorted({name for v in tree.values() for name in float_dtypes(v)})
+    if isinstance(tree, (list, tuple)):
+        return sorted({name for v in tree for name in float_dtypes(v)})
+    return [str(tree.dtype)] if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else []

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.engine.testing import assert_close, assert_raises, expect_array, expect_float, module_fixture
+from grader.engine.testing import (assert_close, assert_raises, expect_array, expect_float, float_dtypes,
+                                   module_fixture)
 
 adam = module_fixture("tiny_transformer.adam")
 
@@ -207,17 +208,9 @@ def _float32_adam_case(rng):
     return case(*_single(list(drawn.args)), note=drawn.note + ", float32", **drawn.kwargs)
 
 
-def _dtypes(tree):
-    if isinstance(tree, dict):
-        return sorted({name for v in tree.values() for name in _dtypes(v)})
-    if isinstance(tree, (list, tuple)):
-        return sorted({name for v in tree for name in _dtypes(v)})
-    return [str(tree.dtype)] if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else []
-
-
 def _with_dtypes(out):
     """The output and the dtypes of its arrays: float32 in, float32 out (no silent float64)."""
-    return {"value": out, "dtypes": _dtypes(out)}
+    return {"value": out, "dtypes": float_dtypes(out)}
 
 
 def _leaves_of(tree):

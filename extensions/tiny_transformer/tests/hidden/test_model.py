@@ -5,7 +5,8 @@ the layout of the gradients). Every gradient's values are checked in test_gradch
 import numpy as np
 import pytest
 
-from grader.engine.testing import assert_close, assert_raises, expect_array, module_fixture, reference_fixture
+from grader.engine.testing import (assert_close, assert_raises, expect_array, float_dtypes, module_fixture,
+                                   reference_fixture)
 
 tt = module_fixture("tiny_transformer.model")
 ref = reference_fixture("tiny_transformer.model")
@@ -289,15 +290,6 @@ def _init_case(rng):
                 **kwargs)
 
 
-def _dtypes(tree):
-    """The dtype names of a tree's float leaves, sorted and without repeats."""
-    if isinstance(tree, dict):
-        return sorted({name for v in tree.values() for name in _dtypes(v)})
-    if isinstance(tree, (list, tuple)):
-        return sorted({name for v in tree for name in _dtypes(v)})
-    return [str(tree.dtype)] if isinstance(tree, np.ndarray) and tree.dtype.kind == "f" else []
-
-
 def _init_layout(params):
     """What this extension draws itself, and the shape of everything (phase 3 draws the rest)."""
     if not isinstance(params, dict):
@@ -305,7 +297,7 @@ def _init_layout(params):
     flat = _flat(params)
     out = {k: flat[k] for k in ("w_out", "b_out", "ln_f_gamma", "ln_f_beta") if k in flat}
     out["layout"] = [[path, *map(int, np.shape(flat[path]))] for path in sorted(flat)]
-    out["dtypes"] = _dtypes(params)  # every leaf in the dtype asked for
+    out["dtypes"] = float_dtypes(params)  # every leaf in the dtype asked for
     return out
 
 
