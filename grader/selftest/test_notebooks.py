@@ -116,6 +116,22 @@ def _texts(folder: Path) -> dict[Path, str]:
 # -- the committed workbooks ----------------------------------------------------------------------
 
 
+
+def _run_notebook(nb, folder: Path, **env: str) -> None:
+    """Run every cell of ``nb`` in a python3 kernel started in ``folder``, with FPAI_ROOT and
+    NBGRADER_EXECUTION set only as ``env`` says (both restored afterwards)."""
+    from nbclient import NotebookClient
+
+    saved = {name: os.environ.pop(name, None) for name in ("FPAI_ROOT", "NBGRADER_EXECUTION")}
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
 def test_committed_workbooks_are_in_sync_with_their_sources(built):
     import nbformat
 
@@ -403,19 +419,10 @@ def test_feedback_preprocessor_cuts_hidden_regions_and_tracebacks():
 @pytest.mark.parametrize("phase", WORKBOOK_PHASES, ids=[p.name for p in WORKBOOK_PHASES])
 def test_workbook_runs_top_to_bottom_against_the_reference(phase):
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(notebooks.source_path(phase), as_version=4)
-    saved = {name: os.environ.pop(name, None) for name in ("FPAI_ROOT", "NBGRADER_EXECUTION")}
-    os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader runs it: the public tests make way for the hidden
-    try:
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(SOLUTIONS / phase.path)}}).execute()
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
+    # as nbgrader runs it: the public tests make way for the hidden
+    _run_notebook(nb, SOLUTIONS / phase.path, NBGRADER_EXECUTION="autograde")
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade"):
@@ -548,20 +555,11 @@ def test_the_setup_cell_is_one_line_of_code():
 def test_a_student_workbook_runs_top_to_bottom_with_nothing_answered(built, phase):
     """The released notebook on the released stubs: no cell stops the run; each unanswered one says so."""
     import nbformat
-    from nbclient import NotebookClient
 
     folder = built["course"] / "release" / phase.name
     nb = nbformat.read(folder / "workbook.ipynb", as_version=4)
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "modules"]  # see below
-    saved = {name: os.environ.pop(name, None) for name in ("FPAI_ROOT", "NBGRADER_EXECUTION")}
-    os.environ["FPAI_ROOT"] = str(REPO)  # as make lab and the release set it
-    try:
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
+    _run_notebook(nb, folder, FPAI_ROOT=str(REPO))  # as make lab and the release set it
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         text = _printed(cell)
